@@ -1,0 +1,91 @@
+"""BM25 over passages as a sparse matrix of precomputed term weights.
+
+Scoring follows rank-bm25's BM25Okapi formula term for term,
+    score(q, d) = Σ_t∈q idf(t) · tf(t,d)·(k1+1) / (tf(t,d) + k1·(1 − b + b·|d|/avgdl)),
+with one deliberate change, the idf: rank-bm25 uses log((N−n+0.5)/(n+0.5)), which is
+negative for a term in more than half the passages, and then replaces every negative idf
+by ε·mean(idf) — so a word like 的 or 发展 that fills the corpus gets a *positive floor*
+that can outweigh a rare word's small idf in a small corpus. We use Lucene's
+idf = log(1 + (N−n+0.5)/(n+0.5)): always positive, monotone in rarity, no floor.
+
+k1 = 1.2 and b = 0.75, the textbook values: passages are sentence windows of up to
+150 characters, so repeated terms are rare (k1 matters little) and b mildly prefers the
+shorter window when two windows hold the same words — the tighter quote.
+
+Because the score is a sum of per-term weights, the weights are computed once at build
+time; a query only adds up the columns of its terms (the postings), never touching
+passages that share no term with it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+K1 = 1.2
+B = 0.75
+
+
+def lucene_idf(n_docs: int, doc_freq: np.ndarray) -> np.ndarray:
+    return np.log1p((n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+class BM25Index:
+    """Term weights of every (passage, term) pair, stored column-wise (CSC) for fast postings."""
+
+    def __init__(self, passages_terms: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> None:
+        self.k1, self.b = k1, b
+        self.vocabulary: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        counts: list[int] = []
+        lengths = np.zeros(len(passages_terms), dtype=np.float64)
+        for row, terms in enumerate(passages_terms):
+            lengths[row] = len(terms)
+            for term, count in Counter(terms).items():
+                rows.append(row)
+                cols.append(self.vocabulary.setdefault(term, len(self.vocabulary)))
+                counts.append(count)
+        self.n_passages = len(passages_terms)
+        self.avgdl = float(lengths.mean()) if self.n_passages else 0.0
+        row_ids = np.asarray(rows, dtype=np.int64)
+        col_ids = np.asarray(cols, dtype=np.int64)
+        tf = np.asarray(counts, dtype=np.float64)
+        self.doc_freq = np.bincount(col_ids, minlength=len(self.vocabulary)).astype(np.float64)
+        self.idf = lucene_idf(self.n_passages, self.doc_freq)
+        norm = k1 * (1 - b + b * lengths[row_ids] / (self.avgdl or 1.0))
+        weights = self.idf[col_ids] * tf * (k1 + 1) / (tf + norm)
+        self.matrix = sparse.csc_matrix(
+            (weights.astype(np.float32), (row_ids, col_ids)), shape=(self.n_passages, len(self.vocabulary))
+        )
+        self.matrix.sort_indices()
+
+    def term_idf(self, term: str) -> float:
+        """idf of a term; a term the corpus never uses gets the idf of a zero-frequency term."""
+        term_id = self.vocabulary.get(term)
+        if term_id is None:
+            return float(lucene_idf(self.n_passages, np.array([0.0]))[0])
+        return float(self.idf[term_id])
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every passage for the query terms (dense vector)."""
+        result = np.zeros(self.n_passages, dtype=np.float64)
+        for term in terms:
+            term_id = self.vocabulary.get(term)
+            if term_id is None:
+                continue
+            begin, end = self.matrix.indptr[term_id], self.matrix.indptr[term_id + 1]
+            result[self.matrix.indices[begin:end]] += self.matrix.data[begin:end]
+        return result
+
+    def contains(self, passage: int, term: str) -> bool:
+        term_id = self.vocabulary.get(term)
+        if term_id is None:
+            return False
+        begin, end = self.matrix.indptr[term_id], self.matrix.indptr[term_id + 1]
+        rows = self.matrix.indices[begin:end]
+        position = np.searchsorted(rows, passage)
+        return bool(position < len(rows) and rows[position] == passage)
