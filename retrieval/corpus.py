@@ -119,3 +119,25 @@ def load_corpus(root: Path | str) -> Corpus:
         except OSError as err:
             corpus.bad_files.append(Problem(path.relative_to(root).as_posix(), f"cannot read: {err.strerror}"))
     return corpus
+
+
+@dataclass
+class CorpusChanges:
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+def compare(old: Corpus, new: Corpus) -> CorpusChanges:
+    """Documents added, removed and changed (by content hash) between two loads."""
+    before = {d.doc_id: d.content_hash for d in old.documents}
+    after = {d.doc_id: d.content_hash for d in new.documents}
+    return CorpusChanges(
+        added=sorted(after.keys() - before.keys()),
+        removed=sorted(before.keys() - after.keys()),
+        changed=sorted(k for k in before.keys() & after.keys() if before[k] != after[k]),
+    )
