@@ -10,11 +10,14 @@ from typing import Any
 import yaml
 
 from retrieval.document import Metadata
-from retrieval.structure import Header
+from retrieval.normalize import fold
+from retrieval.structure import Header, cn_number
 
 FIELDS = ("title", "speaker", "date", "occasion", "source", "issuer", "year")
 FILE_NAME_RE = re.compile(r"^(\d{4})[_\-\s]+([^_]+?)[_\-\s]+(.+)$")
 DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+CN_DATE_RE = re.compile(r"([〇零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 OCCASION_RE = re.compile(r"日\s*(?:在)?(.+?)(?:上|中)?$")
 FRONT_MATTER_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
@@ -62,12 +65,15 @@ def from_header(header: Header) -> dict[str, Any]:
     if header.title:
         found["title"] = header.title.strip("《》")
     if header.speaker_line:
-        found["speaker"] = header.speaker_line
+        found["speaker"] = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff]$)", "", header.speaker_line)
     if header.date_line:
-        line = header.date_line.lstrip("—－- ")
-        date = DATE_RE.search(line)
+        line = fold(header.date_line).lstrip("—－- ")
+        date = DATE_RE.search(line) or CN_DATE_RE.search(line)
         if date:
-            year, month, day = (int(x) for x in date.groups())
+            year, month, day = (
+                int(x) if x.isdigit() else cn_number(x) if i else int(x.translate(CN_YEAR_DIGITS))
+                for i, x in enumerate(date.groups())
+            )
             found["date"] = f"{year:04d}-{month:02d}-{day:02d}"
             found["year"] = year
             occasion = OCCASION_RE.search(line[date.end() - 1 :])

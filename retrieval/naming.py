@@ -8,7 +8,7 @@ from collections import defaultdict
 from functools import cache
 
 from retrieval.document import Document
-from retrieval.segment import _data_lines, document_terms
+from retrieval.segment import _data_lines, document_terms, query_words
 
 YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 ISSUER_SUFFIX_RE = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市)$")
@@ -21,13 +21,15 @@ def generic_words() -> frozenset[str]:
 
 
 def document_aliases(document: Document) -> set[str]:
-    """Index terms that name this document (its year not included: years match by value)."""
+    """Index terms that name this document: its issuer (浙江省, 浙江), its speaker, and the
+    words of a title taken from the text (years match by value, not here)."""
     meta = document.meta
-    names = [meta.title, meta.speaker or "", meta.issuer or ""]
+    names = [meta.speaker or ""]
     if meta.issuer:
-        names.append(ISSUER_SUFFIX_RE.sub("", meta.issuer))
-    found = {t for name in names for t in document_terms(name)}
-    found.update(document_terms(ISSUER_SUFFIX_RE.sub("", meta.issuer)) if meta.issuer else [])
+        names += [meta.issuer, ISSUER_SUFFIX_RE.sub("", meta.issuer)]
+    if not (meta.issuer and meta.issuer in meta.title):  # a title not made from the file name
+        names.append(meta.title)
+    found = {t for name in names for t in query_words(name)} | {meta.issuer or ""}
     return {t for t in found if len(t) >= 2 and not t.isdigit() and t not in generic_words()}
 
 
@@ -37,6 +39,7 @@ class DocumentNames:
     def __init__(self, documents: list[Document]) -> None:
         self.by_term: dict[str, set[int]] = defaultdict(set)
         self.by_year: dict[int, set[int]] = defaultdict(set)
+        self.title_terms = [set(document_terms(d.meta.title)) | {"报告", "讲话"} for d in documents]
         for index, document in enumerate(documents):
             for alias in document_aliases(document):
                 self.by_term[alias].add(index)
@@ -60,4 +63,11 @@ class DocumentNames:
         if not votes:
             return set(), set()
         best = max(votes.values())
-        return {doc for doc, count in votes.items() if count == best}, naming_terms
+        named = {doc for doc, count in votes.items() if count == best}
+        # Words that name the document itself (报告 in 「2013年报告」, the 年 of a year) are
+        # not what the question asks about.
+        title_words = set().union(*(self.title_terms[doc] for doc in named))
+        naming_terms.update(t for t in question_terms if t in title_words)
+        if any(str(year) in naming_terms for year in self.by_year):
+            naming_terms.add("年")
+        return named, naming_terms

@@ -46,4 +46,8 @@ def document_passages(doc_index: int, document: Document) -> Iterator[tuple[Pass
         for first, last in sentence_windows(paragraph.sentences):
             window_terms = [t for terms in sentence_terms[first : last + 1] for t in terms]
             start, end = paragraph.sentences[first][0], paragraph.sentences[last][1]
+            point = document.point_at(paragraph, start)
+            if point and not point.start <= start < point.start + len(point.label):
+                # A window inside a point also answers to the point's own words (三是坚持“三聚”).
+                window_terms += folded_terms(fold(point.label))
             yield Passage(doc_index, paragraph.number, start, end), window_terms

@@ -3,6 +3,7 @@ passages become hits with exact quotes and references."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,12 +15,14 @@ from retrieval.corpus import Corpus, load_corpus
 from retrieval.document import Document
 from retrieval.index import BM25Index
 from retrieval.naming import DocumentNames
+from retrieval.normalize import fold
 from retrieval.passages import Passage, document_passages
 from retrieval.references import chinese_number, reference
 from retrieval.segment import query_words, sub_words
 
-MIN_COVERAGE = 0.6  # share of the question's idf mass a passage must contain to be quoted
-CANDIDATES = 200  # passages considered per question before overlap removal
+MIN_COVERAGE = 0.35  # share of the question's idf mass a passage must contain to be quoted
+CANDIDATES = 300  # best BM25 passages re-ranked per question
+PROXIMITY_GAP = 2  # characters allowed between two question words that "stand together"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,21 @@ class Answer:
         }
 
 
+def proximity_bonus(folded_text: str, query_terms: list[str], idf: dict[str, float]) -> float:
+    """For each pair of consecutive question words that also stand together (in order, at
+    most PROXIMITY_GAP characters apart) in the passage, the smaller of their idfs."""
+    bonus = 0.0
+    for first, second in itertools.pairwise(query_terms):
+        position = folded_text.find(first)
+        while position != -1:
+            after = position + len(first)
+            if folded_text.find(second, after, after + PROXIMITY_GAP + len(second)) != -1:
+                bonus += min(idf[first], idf[second])
+                break
+            position = folded_text.find(first, after)
+    return bonus
+
+
 def unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -86,6 +104,7 @@ class SearchEngine:
         self.index = BM25Index([passage_terms for _, passage_terms in pairs])
         self.passage_doc = np.fromiter((p.doc for p in self.passages), dtype=np.int32, count=len(self.passages))
         self.names = DocumentNames(self.documents)
+        self.folded = [fold(document.text) for document in self.documents]
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
 
@@ -98,58 +117,78 @@ class SearchEngine:
 
     def ask(self, question: str, top: int = 3, offset: int = 0) -> Answer:
         """The `top` best passages for a question, skipping the first `offset` ones."""
-        query_terms = self.query_terms(question)
-        answer = Answer(query=question, found=False, hits=[], terms=query_terms)
-        if not query_terms or not self.passages:
+        words = query_words(question)
+        answer = Answer(query=question, found=False, hits=[], terms=words)
+        if not words or not self.passages:
             return answer
-        named, naming_terms = self.names.named(question, query_terms)
-        content_terms = [t for t in query_terms if t not in naming_terms] or query_terms
+        named, naming_words = self.names.named(question, words)
+        content = [w for w in words if w not in naming_words] or words
         answer.named_documents = [self.documents[d].doc_id for d in sorted(named)]
-        answer.missing_terms = [t for t in content_terms if t not in self.index.vocabulary]
-        scores = self.index.scores(content_terms)
-        hits = self._ranked_hits(scores, content_terms, named, offset + top + 1)
+        answer.missing_terms = [w for w in content if w not in self.index.vocabulary]
+        hits = self._ranked_hits(content, named, offset + top + 1)
+        answer.terms = unique(words + self.scoring_terms(content))
         answer.hits = hits[offset : offset + top]
         answer.more = len(hits) > offset + top
         answer.found = bool(hits)
         return answer
 
-    def query_terms(self, question: str) -> list[str]:
-        """The question's words; a word the index lacks is replaced by its sub-words that it has."""
+    def scoring_terms(self, words: list[str]) -> list[str]:
+        """The question's words as index terms: a word the index lacks is replaced by its
+        sub-words that it has (股市行情 → 股市)."""
         found: list[str] = []
-        for word in query_words(question):
+        for word in words:
             known = [w for w in sub_words(word) if w in self.index.vocabulary]
             found.extend(known if word not in self.index.vocabulary and known else [word])
         return unique(found)
 
-    def _ranked_hits(self, scores: np.ndarray, query_terms: list[str], named: set[int], wanted: int) -> list[Hit]:
-        """Relevant, non-overlapping hits: named documents' passages first, then by score."""
+    def _ranked_hits(self, words: list[str], named: set[int], wanted: int) -> list[Hit]:
+        """Relevant, non-overlapping hits: named documents' passages first, then by BM25
+        (plus a bonus for question words standing together) times the share of the
+        question found around the passage."""
+        terms = self.scoring_terms(words)
+        scores = self.index.scores(terms)
         candidates = np.flatnonzero(scores > 0)
-        if named:
-            in_named = np.isin(self.passage_doc[candidates], list(named))
-            keys = scores[candidates] + in_named * (scores.max() + 1.0)
-        else:
-            keys = scores[candidates]
-        order = candidates[np.argsort(-keys, kind="stable")]
-        idf = {t: self.index.term_idf(t) for t in query_terms}
-        total_idf = sum(idf.values())
-        chosen: list[Hit] = []
-        taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        examined = 0
-        for passage_id in order:
-            examined += 1
-            if len(chosen) >= wanted or examined > CANDIDATES * max(1, wanted):
-                break
-            passage = self.passages[int(passage_id)]
-            matched = [t for t in query_terms if self.index.contains(int(passage_id), t)]
-            coverage = sum(idf[t] for t in matched) / total_idf
+        if len(candidates) > CANDIDATES:
+            candidates = candidates[np.argpartition(-scores[candidates], CANDIDATES)[:CANDIDATES]]
+        idf = {w: self.index.term_idf(w) for w in unique(words + terms)}
+        total_idf = sum(idf[w] for w in words)
+        ranked = []
+        for passage_id in candidates.tolist():
+            passage = self.passages[passage_id]
+            folded = self.folded[passage.doc]
+            coverage = self.coverage(folded, passage, words, idf) / total_idf
             if coverage < MIN_COVERAGE:
                 continue
+            bonus = proximity_bonus(folded[passage.start : passage.end], terms, idf)
+            ranked.append((passage.doc in named, (scores[passage_id] + bonus) * coverage, coverage, passage_id))
+        ranked.sort(reverse=True)
+        chosen: list[Hit] = []
+        taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for _, score, coverage, passage_id in ranked:
+            if len(chosen) >= wanted:
+                break
+            passage = self.passages[passage_id]
             spans = taken.setdefault((passage.doc, passage.paragraph), [])
             if any(passage.start < end and start < passage.end for start, end in spans):
                 continue
             spans.append((passage.start, passage.end))
-            chosen.append(self.hit(passage, float(scores[passage_id]), coverage, matched))
+            matched = [t for t in terms if self.index.contains(passage_id, t)]
+            chosen.append(self.hit(passage, score, coverage, matched))
         return chosen
+
+    def coverage(self, folded: str, passage: Passage, words: list[str], idf: dict[str, float]) -> float:
+        """The idf mass of the question's words found around a passage: a word in its
+        paragraph counts whole; a compound word that is not there counts for the share of
+        its sub-words that are (班子成员, where only 班子 is: half), at half weight."""
+        paragraph = self.documents[passage.doc].paragraphs[passage.paragraph - 1]
+        text = folded[paragraph.start : paragraph.end]
+        found = 0.0
+        for word in words:
+            if word in text:
+                found += idf[word]
+            elif parts := sub_words(word):
+                found += 0.5 * idf[word] * sum(part in text for part in parts) / len(parts)
+        return found
 
     def hit(self, passage: Passage, score: float, coverage: float, matched: list[str]) -> Hit:
         document = self.documents[passage.doc]

@@ -16,7 +16,7 @@ AUDIENCE = r"(?:同志们|各位代表|各位委员|各位领导|各位来宾|�
 SALUTATION_RE = re.compile(rf"^{AUDIENCE}(?:[、，,]{AUDIENCE})*[：:！!，,]?$")
 CLOSING_START_RE = re.compile(rf"^{AUDIENCE}[，,！!：:]")
 TITLE_RE = re.compile(r"(讲话|报告|发言|致辞|讲稿|演讲|致辞稿|总结|动员令)(（[^）]*）)?$|^在.{2,40}(上|中)的")
-DATE_LINE_RE = re.compile(r"^[—－\-]{1,3}")
+DATE_LINE_RE = re.compile(r"^[—－\-]{1,3}|^[\d〇零一二三四五六七八九十]{4}\s*年.{1,6}月.{1,6}日")
 APPENDIX_RE = re.compile(r"^(附件|附录|名词解释|注释|附：.{0,20})\s*\d*[：:]?$")
 POINT_BOUNDARY_RE = re.compile(r"(?:^|(?<=\n)|[。！？；：!?;:][”’」』）)]*)\s*", re.M)
 POINT_RE = re.compile(
@@ -51,6 +51,7 @@ def is_speech_start(line: str) -> bool:
 @dataclass
 class Header:
     title: str | None = None
+    subtitle: str | None = None
     date_line: str | None = None
     speaker_line: str | None = None
     length: int = 0  # number of lines the header takes
@@ -71,6 +72,8 @@ def parse_header(lines: list[str]) -> Header:
             header.date_line = line
         elif header.title is None and header.date_line is None and (TITLE_RE.search(line) or not header.length):
             header.title = line
+        elif header.title is not None and header.date_line is None and header.subtitle is None:
+            header.subtitle = line
         elif header.speaker_line is None and header.title is not None and len(line) <= 30:
             header.speaker_line = line
         else:

@@ -1,0 +1,1 @@
+"""speechbot: the terminal commands and the Telegram bot built on retrieval/."""

@@ -1,0 +1,104 @@
+"""Settings for `speechbot serve`: defaults, a YAML file, then the command line (which wins)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
+DEFAULT_EVAL = PROJECT_ROOT.parent / "shared" / "eval"
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+CORPUS_ENV = "SPEECHBOT_CORPUS"
+MAX_QUESTION_CHARS = 500
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A configuration file or value that cannot be used."""
+
+
+def default_corpus() -> Path:
+    """$SPEECHBOT_CORPUS, else corpus/ in the project."""
+    return Path(os.environ.get(CORPUS_ENV) or DEFAULT_CORPUS)
+
+
+@dataclass
+class Settings:
+    corpus: Path = field(default_factory=default_corpus)
+    admins: list[int] = field(default_factory=list)
+    webhook_url: str | None = None  # None: long polling
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    secret_token: str | None = None
+    api_base_url: str | None = None  # e.g. http://127.0.0.1:8081/bot; None: api.telegram.org
+    top: int = 3
+    max_question_chars: int = MAX_QUESTION_CHARS
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+
+    @property
+    def base_file_url(self) -> str | None:
+        """The file URL that goes with api_base_url: http://h:p/bot -> http://h:p/file/bot."""
+        if not self.api_base_url:
+            return None
+        base = self.api_base_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file/bot"
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.admins
+
+    def update(self, values: dict[str, Any]) -> Settings:
+        """Apply non-None values (from a file or the command line), converting types."""
+        known = {f.name for f in fields(self)}
+        for key, value in values.items():
+            name = key.replace("-", "_")
+            if name not in known:
+                raise ConfigError(f"unknown setting: {key}")
+            if value is None:
+                continue
+            try:
+                setattr(self, name, _convert(name, value))
+            except (TypeError, ValueError) as err:
+                raise ConfigError(f"bad value for {key}: {value!r}") from err
+        return self
+
+
+def _convert(name: str, value: Any) -> Any:
+    if name == "corpus":
+        return Path(value).expanduser()
+    if name == "admins":
+        items = value if isinstance(value, list | tuple) else [value]
+        return [int(item) for item in items]
+    if name in ("port", "top", "max_question_chars", "max_upload_bytes"):
+        return int(value)
+    return str(value)
+
+
+def load_file(path: Path | str) -> dict[str, Any]:
+    """The settings mapping of a YAML file (relative corpus paths resolve against the file)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"cannot read config {path}: {err}") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"config {path} must be a mapping of settings")
+    if "token" in data or "telegram_bot_token" in data:
+        raise ConfigError(f"put the token in ${TOKEN_ENV}, not in {path}")
+    if data.get("corpus") and not Path(str(data["corpus"])).expanduser().is_absolute():
+        data["corpus"] = path.parent / str(data["corpus"])
+    return data
+
+
+def build_settings(config_file: Path | str | None, overrides: dict[str, Any]) -> Settings:
+    """Defaults, then the YAML file, then command-line overrides (None means not given)."""
+    settings = Settings()
+    if config_file:
+        settings.update(load_file(config_file))
+    return settings.update(overrides)

@@ -1,0 +1,114 @@
+"""The `speechbot` terminal commands, through main(argv) and one real subprocess."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import main
+
+from .conftest import PROJECT, SEED
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ask_prints_question_and_quoted_answer(capsys):
+    code, out, _ = run(capsys, "ask", "廉政责任书多久签一次", "--corpus", str(SEED))
+    assert code == 0
+    assert out.startswith("问：廉政责任书多久签一次\n1. 《在市长办公会议上的讲话》第六部分")
+    assert "【廉政责任书】" in out
+
+
+def test_ask_json_one_object_per_question(capsys):
+    code, out, _ = run(capsys, "ask", "表率", "火星探测", "--corpus", str(SEED), "--json", "--top", "2")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2
+    first, second = map(json.loads, lines)
+    assert first["query"] == "表率" and first["found"] and len(first["hits"]) == 2
+    assert first["hits"][0]["reference"].startswith("《在市长办公会议上的讲话》")
+    assert second["found"] is False and second["missing_terms"] == ["火星", "探测"]
+
+
+def test_ask_reads_questions_from_stdin(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("表率\n\n依法行政\n"))
+    code, out, _ = run(capsys, "ask", "-", "--corpus", str(SEED), "--json")
+    assert code == 0
+    assert [json.loads(line)["query"] for line in out.splitlines()] == ["表率", "依法行政"]
+
+
+def test_corpus_env_variable_is_the_default(capsys, monkeypatch):
+    monkeypatch.setenv("SPEECHBOT_CORPUS", str(SEED))
+    code, out, _ = run(capsys, "ask", "表率", "--json", "--top", "1")
+    assert code == 0 and json.loads(out)["hits"][0]["doc_id"] == "市长办公会议讲话"
+
+
+def test_corpus_check(capsys, tmp_path):
+    code, out, _ = run(capsys, "corpus", "check", str(SEED))
+    assert code == 0 and "文档：1" in out and "问题文件：0" in out
+    (tmp_path / "bad.txt").write_bytes(b"")
+    code, out, _ = run(capsys, "corpus", "check", str(tmp_path))
+    assert code == 1 and "bad.txt：empty file" in out
+
+
+def test_outline_by_title_substring(capsys):
+    code, out, _ = run(capsys, "outline", "市长办公", "--corpus", str(SEED))
+    assert code == 0
+    assert out.splitlines()[0] == "《在市长办公会议上的讲话》" and "六、坚定信念，始终廉洁从政" in out
+
+
+def test_outline_unknown_lists_documents(capsys):
+    code, out, err = run(capsys, "outline", "没有这篇", "--corpus", str(SEED))
+    assert code == 2 and out == ""
+    assert "没有找到讲话“没有这篇”" in err and "市长办公会议讲话" in err
+
+
+def test_eval_prints_summary(capsys):
+    sets = PROJECT.parent / "shared" / "eval" / "seed_dev.yaml"
+    if not sets.is_file():
+        pytest.skip("shared/eval/seed_dev.yaml not present")
+    code, out, _ = run(capsys, "eval", str(sets), "--corpus", str(SEED))
+    assert code == 0 and out.startswith("seed_dev: ")
+
+
+def test_eval_missing_set(capsys):
+    code, _, err = run(capsys, "eval", "/nonexistent/set.yaml", "--corpus", str(SEED))
+    assert code == 2 and "找不到评测集" in err
+
+
+def test_chat_with_piped_stdin():
+    script = "表率\n更多\n/speeches\n/outline 1\n/help\n"  # ends without /quit: EOF exits
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--corpus", str(SEED)],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.count("问> ") == 6
+    assert "1. 《在市长办公会议上的讲话》第三部分" in out and "\n4. 《在市长办公会议上的讲话》" in out
+    assert "1. 《在市长办公会议上的讲话》\n" in out  # /speeches
+    assert "六、坚定信念，始终廉洁从政" in out and "/quit" in out  # outline, help
+
+
+def test_run_without_token_falls_back_to_chat(monkeypatch):
+    env = {"PATH": "", "SPEECHBOT_CORPUS": str(SEED)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        input="/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("未设置 TELEGRAM_BOT_TOKEN，启动终端对话")
