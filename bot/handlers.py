@@ -278,7 +278,7 @@ async def paragraph_button(update: Update, context: ContextTypes.DEFAULT_TYPE, c
     if paragraph is None or not paragraph.indexed:
         return False
     question = recover_question(update, context, qid)
-    terms = engine.query_terms(question) if question else []
+    terms = engine.ask(question, top=1).terms if question else []
     text = paragraph_html(document, paragraph, terms)
     await edit(update, text, paragraph_keyboard(document, part_key(paragraph), qid, offset))
     return True

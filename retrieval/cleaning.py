@@ -47,7 +47,9 @@ def clean_lines(raw_text: str) -> tuple[list[tuple[int, str]], list[DroppedLine]
     if any(header_hits):
         rule = next(h for h in header_hits if h)
         for number, text in header:
-            dropped.append(DroppedLine(number, text, f"promotional header before the speech (matched {rule!r})"))
+            dropped.append(
+                DroppedLine(number, text, f"promotional header before the speech (matched {rule!r})")
+            )
         lines = lines[start:]
 
     kept: list[tuple[int, str]] = []

@@ -117,7 +117,9 @@ def load_corpus(root: Path | str) -> Corpus:
         except BadFile as err:
             corpus.bad_files.append(Problem(path.relative_to(root).as_posix(), str(err)))
         except OSError as err:
-            corpus.bad_files.append(Problem(path.relative_to(root).as_posix(), f"cannot read: {err.strerror}"))
+            corpus.bad_files.append(
+                Problem(path.relative_to(root).as_posix(), f"cannot read: {err.strerror}")
+            )
     return corpus
 
 

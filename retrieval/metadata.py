@@ -16,7 +16,9 @@ from retrieval.structure import Header, cn_number
 FIELDS = ("title", "speaker", "date", "occasion", "source", "issuer", "year")
 FILE_NAME_RE = re.compile(r"^(\d{4})[_\-\s]+([^_]+?)[_\-\s]+(.+)$")
 DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-CN_DATE_RE = re.compile(r"([〇零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+CN_DATE_RE = re.compile(
+    r"([〇零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日"
+)
 CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 OCCASION_RE = re.compile(r"日\s*(?:在)?(.+?)(?:上|中)?$")
 FRONT_MATTER_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)

@@ -3,7 +3,6 @@ carrying its place (paragraph, part, point), so the quote shown is the part that
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from retrieval.document import Document
@@ -33,8 +32,15 @@ def sentence_windows(sentences: list[tuple[int, int]], limit: int = WINDOW_CHARS
     return windows
 
 
-def document_passages(doc_index: int, document: Document) -> Iterator[tuple[Passage, list[str]]]:
+@dataclass
+class DocumentPassages:
+    passages: list[Passage]
+    terms: list[list[str]]  # index terms of each passage
+
+
+def document_passages(doc_index: int, document: Document) -> DocumentPassages:
     """Every passage of a document with its index terms (each sentence segmented once)."""
+    result = DocumentPassages([], [])
     for paragraph in document.paragraphs:
         if not paragraph.indexed:
             continue
@@ -44,10 +50,7 @@ def document_passages(doc_index: int, document: Document) -> Iterator[tuple[Pass
             for start, end in paragraph.sentences
         ]
         for first, last in sentence_windows(paragraph.sentences):
-            window_terms = [t for terms in sentence_terms[first : last + 1] for t in terms]
             start, end = paragraph.sentences[first][0], paragraph.sentences[last][1]
-            point = document.point_at(paragraph, start)
-            if point and not point.start <= start < point.start + len(point.label):
-                # A window inside a point also answers to the point's own words (三是坚持“三聚”).
-                window_terms += folded_terms(fold(point.label))
-            yield Passage(doc_index, paragraph.number, start, end), window_terms
+            result.passages.append(Passage(doc_index, paragraph.number, start, end))
+            result.terms.append([t for terms in sentence_terms[first : last + 1] for t in terms])
+    return result

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval import cache
 from retrieval.corpus import Corpus, load_corpus
 from retrieval.document import Document
 from retrieval.index import BM25Index
@@ -22,6 +23,7 @@ from retrieval.segment import query_words, sub_words
 
 MIN_COVERAGE = 0.35  # share of the question's idf mass a passage must contain to be quoted
 CANDIDATES = 300  # best BM25 passages re-ranked per question
+HEADING_WEIGHT = 0.5  # share of a word's idf earned by appearing in a title above the passage
 PROXIMITY_GAP = 2  # characters allowed between two question words that "stand together"
 
 
@@ -99,18 +101,33 @@ class SearchEngine:
         started = time.perf_counter()
         self.corpus = corpus
         self.documents: list[Document] = corpus.documents
-        pairs = [pair for index, doc in enumerate(self.documents) for pair in document_passages(index, doc)]
-        self.passages: list[Passage] = [passage for passage, _ in pairs]
-        self.index = BM25Index([passage_terms for _, passage_terms in pairs])
-        self.passage_doc = np.fromiter((p.doc for p in self.passages), dtype=np.int32, count=len(self.passages))
+        parts = [document_passages(index, document) for index, document in enumerate(self.documents)]
+        self.passages: list[Passage] = [passage for part in parts for passage in part.passages]
+        self.index = BM25Index([terms for part in parts for terms in part.terms])
+
+        self.passage_doc = np.fromiter(
+            (p.doc for p in self.passages), dtype=np.int32, count=len(self.passages)
+        )
         self.names = DocumentNames(self.documents)
         self.folded = [fold(document.text) for document in self.documents]
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
 
     @classmethod
-    def from_folder(cls, folder: Path | str) -> SearchEngine:
-        return cls(load_corpus(folder))
+    def from_folder(
+        cls, folder: Path | str, cache_dir: Path | None = None, use_cache: bool = True
+    ) -> SearchEngine:
+        """The engine for a corpus folder, loaded from the index cache when the files are unchanged."""
+        folder = Path(folder)
+        if not use_cache or not folder.is_dir():
+            return cls(load_corpus(folder))
+        cache_dir = cache_dir or cache.default_cache_dir()
+        fingerprint = cache.corpus_fingerprint(folder)
+        engine = cache.load(folder, cache_dir, fingerprint)
+        if engine is None:
+            engine = cls(load_corpus(folder))
+            cache.save(folder, cache_dir, fingerprint, engine)
+        return engine
 
     def document(self, doc_id: str) -> Document | None:
         return self.corpus.document(doc_id)
@@ -160,7 +177,9 @@ class SearchEngine:
             if coverage < MIN_COVERAGE:
                 continue
             bonus = proximity_bonus(folded[passage.start : passage.end], terms, idf)
-            ranked.append((passage.doc in named, (scores[passage_id] + bonus) * coverage, coverage, passage_id))
+            heading = HEADING_WEIGHT * sum(idf[t] for t in terms if t in self.heading_text(passage))
+            score = (scores[passage_id] + bonus + heading) * coverage
+            ranked.append((passage.doc in named, float(score), coverage, passage_id))
         ranked.sort(reverse=True)
         chosen: list[Hit] = []
         taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
@@ -175,6 +194,21 @@ class SearchEngine:
             matched = [t for t in terms if self.index.contains(passage_id, t)]
             chosen.append(self.hit(passage, score, coverage, matched))
         return chosen
+
+    def heading_text(self, passage: Passage) -> str:
+        """The folded titles above a passage: its part, sub-section and point."""
+        document = self.documents[passage.doc]
+        paragraph = document.paragraphs[passage.paragraph - 1]
+        section = document.section(paragraph.section)
+        titles = []
+        if section:
+            titles.append(section.title)
+            if paragraph.subsection:
+                titles.append(section.subsections[paragraph.subsection - 1].title)
+        point = document.point_at(paragraph, passage.start)
+        if point:
+            titles.append(point.label)
+        return fold(" ".join(titles))
 
     def coverage(self, folded: str, passage: Passage, words: list[str], idf: dict[str, float]) -> float:
         """The idf mass of the question's words found around a passage: a word in its

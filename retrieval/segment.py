@@ -3,11 +3,10 @@ and stop words (function words and question words) removed."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from functools import cache
 from importlib import resources
-
-import logging
 
 import jieba
 

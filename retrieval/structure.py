@@ -7,12 +7,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.document import CLOSING, HEADER, HEADING, OPENING, SECTION, Paragraph, Point, Section, Subsection
+from retrieval.document import (
+    CLOSING,
+    HEADER,
+    HEADING,
+    OPENING,
+    SECTION,
+    Paragraph,
+    Point,
+    Section,
+    Subsection,
+)
 
 CN_DIGITS = "一二三四五六七八九十"
 PART_RE = re.compile(rf"^([{CN_DIGITS}]{{1,3}})[、．.]\s*(.+)$")
 SUBSECTION_RE = re.compile(rf"^[（(]([{CN_DIGITS}]{{1,3}})[）)]\s*(.+)$")
-AUDIENCE = r"(?:同志们|各位代表|各位委员|各位领导|各位来宾|各位同事|同事们|朋友们|同学们|老师们|女士们|先生们)"
+AUDIENCE = (
+    r"(?:同志们|各位代表|各位委员|各位领导|各位来宾|各位同事|同事们|朋友们|同学们|老师们|女士们|先生们)"
+)
 SALUTATION_RE = re.compile(rf"^{AUDIENCE}(?:[、，,]{AUDIENCE})*[：:！!，,]?$")
 CLOSING_START_RE = re.compile(rf"^{AUDIENCE}[，,！!：:]")
 TITLE_RE = re.compile(r"(讲话|报告|发言|致辞|讲稿|演讲|致辞稿|总结|动员令)(（[^）]*）)?$|^在.{2,40}(上|中)的")
@@ -70,7 +82,9 @@ def parse_header(lines: list[str]) -> Header:
             break
         if DATE_LINE_RE.match(line) and header.date_line is None:
             header.date_line = line
-        elif header.title is None and header.date_line is None and (TITLE_RE.search(line) or not header.length):
+        elif (
+            header.title is None and header.date_line is None and (TITLE_RE.search(line) or not header.length)
+        ):
             header.title = line
         elif header.title is not None and header.date_line is None and header.subtitle is None:
             header.subtitle = line
@@ -137,7 +151,9 @@ def find_points(text: str, start: int, end: int) -> list[Point]:
             continue
         expected += 1
         sentence_end = SENTENCE_END_RE.search(text, match.start(), end)
-        starts.append((match.start(), point_label(text[match.start() : sentence_end.end() if sentence_end else end])))
+        starts.append(
+            (match.start(), point_label(text[match.start() : sentence_end.end() if sentence_end else end]))
+        )
     return [
         Point(label, begin, starts[i + 1][0] if i + 1 < len(starts) else end)
         for i, (begin, label) in enumerate(starts)
@@ -203,7 +219,8 @@ def _mark_closing(paragraphs: list[Paragraph], lines: list[str], sections: list[
     candidates = [
         p
         for p in paragraphs[last_heading:]
-        if p.kind == SECTION and (CLOSING_START_RE.match(lines[p.number - 1]) or SALUTATION_RE.match(lines[p.number - 1]))
+        if p.kind == SECTION
+        and (CLOSING_START_RE.match(lines[p.number - 1]) or SALUTATION_RE.match(lines[p.number - 1]))
     ]
     if not candidates:
         return

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 
 import pytest
+from seedpaths import PROJECT, SEED
 
 from bot.cli import main
-
-from .conftest import PROJECT, SEED
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -101,7 +101,7 @@ def test_chat_with_piped_stdin():
 
 
 def test_run_without_token_falls_back_to_chat(monkeypatch):
-    env = {"PATH": "", "SPEECHBOT_CORPUS": str(SEED)}
+    env = {"PATH": "", "SPEECHBOT_CORPUS": str(SEED), "SPEECHBOT_CACHE": os.environ["SPEECHBOT_CACHE"]}
     done = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         input="/quit\n",

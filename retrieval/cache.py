@@ -1,0 +1,81 @@
+"""A saved engine next to nothing it could be confused with: keyed by the corpus's content
+hash and the code's index version, written atomically, rebuilt when missing, stale or corrupt.
+
+The file is a pickle, so the cache folder must be as trusted as the code itself
+(it is written only by this process; see SECURITY notes in the README)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from retrieval.corpus import METADATA_FILE, speech_files
+
+if TYPE_CHECKING:
+    from retrieval.search import SearchEngine
+
+INDEX_VERSION = "1"
+log = logging.getLogger(__name__)
+
+
+def default_cache_dir() -> Path:
+    configured = os.environ.get("SPEECHBOT_CACHE")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "speechbot"
+
+
+def code_fingerprint() -> bytes:
+    """Hash of the retrieval package's code and data: any change to them rebuilds the index."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256(INDEX_VERSION.encode())
+    for path in sorted([*package.glob("*.py"), *package.glob("data/*")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.digest()
+
+
+def corpus_fingerprint(folder: Path) -> str:
+    """Hash of every indexed file's path and bytes, the metadata files, and the code."""
+    digest = hashlib.sha256(code_fingerprint())
+    files = speech_files(folder) + sorted(folder.rglob(METADATA_FILE))
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode())
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+def cache_path(folder: Path, cache_dir: Path) -> Path:
+    key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    return cache_dir / f"engine-{key}.pickle"
+
+
+def load(folder: Path, cache_dir: Path, fingerprint: str) -> SearchEngine | None:
+    path = cache_path(folder, cache_dir)
+    try:
+        with path.open("rb") as handle:
+            saved_fingerprint, engine = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception as err:  # a truncated or foreign file is rebuilt, never trusted
+        log.warning("ignoring unreadable index cache %s: %s", path, err)
+        return None
+    return engine if saved_fingerprint == fingerprint else None
+
+
+def save(folder: Path, cache_dir: Path, fingerprint: str, engine: SearchEngine) -> None:
+    path = cache_path(folder, cache_dir)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".tmp-", delete=False) as handle:
+            pickle.dump((fingerprint, engine), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, path)
+    except OSError as err:
+        log.warning("could not save the index cache %s: %s", path, err)

@@ -1,0 +1,44 @@
+"""The development question set on corpus/seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval.evaluate import evaluate, evaluate_set
+from retrieval.search import SearchEngine
+
+
+@pytest.fixture(scope="module")
+def seed_dev(eval_dir: Path) -> Path:
+    path = eval_dir / "seed_dev.yaml"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    return path
+
+
+def test_seed_dev_questions(seed_engine: SearchEngine, seed_dev: Path) -> None:
+    result = evaluate_set(seed_engine, seed_dev)
+    assert result.questions == 14
+    assert result.right >= 13, result.failures
+    assert result.negatives >= 3
+    assert result.refused == result.negatives, result.failures
+    assert 0 < result.median_quote <= 200
+    assert "seed_dev" in result.summary()
+
+
+def test_evaluate_counts_failures(seed_engine: SearchEngine, tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "questions:\n"
+        "  - {q: 廉政责任书多久签一次, section: 6, quote: [廉政责任书]}\n"
+        "  - {q: 廉政责任书多久签一次, section: 1, quote: [廉政责任书]}\n"
+        "  - {q: 廉政责任书多久签一次, section: 6, quote: [红烧肉]}\n"
+        "negatives: [廉政责任书多久签一次, 红烧肉怎么做]\n",
+        encoding="utf-8",
+    )
+    (result,) = evaluate(seed_engine, [path])
+    assert (result.questions, result.right) == (3, 1)
+    assert (result.negatives, result.refused) == (2, 1)
+    assert len(result.failures) == 3

@@ -1,0 +1,97 @@
+"""BM25Index against rank-bm25: same formula, Lucene's idf instead of rank-bm25's floor."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from retrieval.index import K1, B, BM25Index
+
+VOCABULARY = [f"w{i}" for i in range(40)] + ["的", "发展"]
+
+
+class LuceneBM25(BM25Okapi):
+    """rank-bm25's BM25Okapi with the documented idf log(1 + (N − n + 0.5)/(n + 0.5))."""
+
+    def _calc_idf(self, nd: dict[str, int]) -> None:
+        for word, freq in nd.items():
+            self.idf[word] = math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[list[str]]:
+    rng = random.Random(20240601)
+    documents = []
+    for _ in range(60):
+        words = rng.choices(VOCABULARY[:40], k=rng.randint(3, 30))
+        # 的 and 发展 fill most documents, the way they fill a corpus of speeches.
+        words += ["的"] * rng.randint(1, 3)
+        if rng.random() < 0.8:
+            words.append("发展")
+        rng.shuffle(words)
+        documents.append(words)
+    return documents
+
+
+def test_default_parameters() -> None:
+    assert (K1, B) == (1.2, 0.75)
+
+
+def test_scores_match_rank_bm25_with_lucene_idf(corpus: list[list[str]]) -> None:
+    ours = BM25Index(corpus)
+    reference = LuceneBM25(corpus, k1=1.2, b=0.75)
+    rng = random.Random(7)
+    for _ in range(50):
+        query = list(dict.fromkeys(rng.choices(VOCABULARY + ["unknown"], k=rng.randint(1, 5))))
+        expected = np.asarray(reference.get_scores(query))
+        got = ours.scores(query)
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+    assert np.any(ours.scores(["w1"]) > 0)
+
+
+def test_idf_values(corpus: list[list[str]]) -> None:
+    index = BM25Index(corpus)
+    n = len(corpus)
+    df = sum("发展" in doc for doc in corpus)
+    assert index.term_idf("发展") == pytest.approx(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+    assert index.term_idf("的") == pytest.approx(math.log(1 + 0.5 / (n + 0.5)))
+    assert index.term_idf("unseen") == pytest.approx(math.log(1 + (n + 0.5) / 0.5))
+    assert index.term_idf("的") < index.term_idf("发展") < index.term_idf("w1") < index.term_idf("unseen")
+
+
+def test_stock_rank_bm25_gives_common_words_a_positive_floor(corpus: list[list[str]]) -> None:
+    """Why we changed the idf: rank-bm25 replaces the negative idf of a word in most
+    documents by ε·mean(idf) > 0, so 的 ranks as if it were informative; Lucene's idf
+    stays positive yet ranks 的 below every rarer word."""
+    stock = BM25Okapi(corpus)
+    ours = BM25Index(corpus)
+    n = len(corpus)
+    plain_idf = math.log((n - n + 0.5) / (n + 0.5))  # 的 is in every document
+    assert plain_idf < 0
+    assert stock.idf["的"] == pytest.approx(stock.epsilon * stock.average_idf)
+    assert stock.idf["的"] > 0
+    assert stock.idf["的"] != pytest.approx(ours.term_idf("的"), rel=1e-3)
+    # The floor is shared by 的 and 发展, so stock rank-bm25 cannot tell them apart…
+    assert stock.idf["的"] == stock.idf["发展"]
+    # …while the Lucene idf orders them by rarity.
+    assert ours.term_idf("的") < ours.term_idf("发展")
+
+
+def test_contains(corpus: list[list[str]]) -> None:
+    index = BM25Index(corpus)
+    for row in (0, 17, 59):
+        for term in set(corpus[row]):
+            assert index.contains(row, term)
+        assert not index.contains(row, "unknown")
+    missing = next(t for t in VOCABULARY if t not in corpus[3])
+    assert not index.contains(3, missing)
+
+
+def test_empty_index() -> None:
+    index = BM25Index([])
+    assert index.scores(["a"]).shape == (0,)

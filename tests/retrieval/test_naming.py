@@ -1,0 +1,61 @@
+"""A question naming a document (issuer, year) ranks that document first."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.search import SearchEngine
+
+DOCS = {
+    "2019_国务院_政府工作报告": "国务院",
+    "2020_浙江省_政府工作报告": "浙江省",
+    "2021_江苏省_政府工作报告": "江苏省",
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    root = tmp_path_factory.mktemp("reports")
+    for stem, issuer in DOCS.items():
+        text = (
+            "政府工作报告\n各位代表：\n"
+            f"过去一年，{issuer}经济运行总体平稳，就业形势保持稳定。\n"
+            "一、主要工作\n"
+            "我们深入推进乡村振兴，加强农村基础设施建设，农民收入持续增长。\n"
+            "我们持续改善生态环境，空气质量明显好转。\n"
+        )
+        (root / f"{stem}.txt").write_text(text, encoding="utf-8")
+    return SearchEngine.from_folder(root)
+
+
+def test_titles_from_file_names(engine: SearchEngine) -> None:
+    assert sorted(d.meta.title for d in engine.documents) == [
+        "2019年国务院政府工作报告",
+        "2020年浙江省政府工作报告",
+        "2021年江苏省政府工作报告",
+    ]
+
+
+def test_without_a_name_all_documents_answer(engine: SearchEngine) -> None:
+    answer = engine.ask("乡村振兴", top=3)
+    assert answer.named_documents == []
+    assert {h.doc_id for h in answer.hits} == set(DOCS)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("浙江 乡村振兴", "2020_浙江省_政府工作报告"),
+        ("浙江省的乡村振兴", "2020_浙江省_政府工作报告"),
+        ("江苏乡村振兴怎么做", "2021_江苏省_政府工作报告"),
+        ("国务院 乡村振兴", "2019_国务院_政府工作报告"),
+        ("2021年乡村振兴", "2021_江苏省_政府工作报告"),
+        ("2019年乡村振兴", "2019_国务院_政府工作报告"),
+    ],
+)
+def test_named_document_ranks_first(engine: SearchEngine, question: str, expected: str) -> None:
+    answer = engine.ask(question, top=3)
+    assert answer.found
+    assert answer.hits[0].doc_id == expected
+    assert answer.named_documents == [expected]
+    assert "乡村振兴" in answer.hits[0].quote
