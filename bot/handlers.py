@@ -232,6 +232,8 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             path = Path(folder) / name
             await (await upload.get_file()).download_to_drive(path)
             check_size(path.stat().st_size, state.settings.max_upload_bytes)
+            if upload.file_size and path.stat().st_size != upload.file_size:
+                raise UploadRefused("文件下载不完整，请重新发送。")
             document = await asyncio.to_thread(check_file, path)
             target, replaced = store(path, state.holder.folder, name)
     except UploadRefused as refusal:

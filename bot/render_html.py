@@ -42,6 +42,20 @@ def shorten(text: str, budget: int) -> str:
     return cut + ELLIPSIS
 
 
+def escaped_within(text: str, budget: int) -> str:
+    """`text` escaped, cut (before escaping, so never inside an entity) to fit `budget`."""
+    if length(esc(text)) <= budget:
+        return esc(text)
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if length(esc(text[:middle])) + 1 <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return esc(text[:low]) + ELLIPSIS
+
+
 def bold_terms(text: str, terms: Iterable[str]) -> str:
     return mark(text, list(terms), "<b>", "</b>", esc)
 
@@ -153,9 +167,8 @@ def part_messages(document: Document, key: str, limit: int = LIMIT) -> list[str]
     label = part_label(first.kind, first.section, part_title(document, key).split("、", 1)[-1])
     messages = [f"<b>《{esc(document.meta.title)}》{esc(label)}</b>"]
     for paragraph in paragraphs:
-        piece = f"<i>第{paragraph.number}段</i>\n" + esc(
-            shorten(document.paragraph_text(paragraph), limit - 40)
-        )
+        body = escaped_within(document.paragraph_text(paragraph), limit - 40)
+        piece = f"<i>第{paragraph.number}段</i>\n" + body
         if length(messages[-1]) + 2 + length(piece) <= limit:
             messages[-1] += "\n\n" + piece
         else:

@@ -13,7 +13,7 @@ def matched_spans(text: str, words: Iterable[str]) -> list[tuple[int, int]]:
     bolded: they would light up half the quote."""
     folded = fold(text)
     spans: list[tuple[int, int]] = []
-    for word in sorted({w for w in words if len(w) > 1}, key=len, reverse=True):
+    for word in sorted({fold(w) for w in words if len(w) > 1}, key=len, reverse=True):
         start = folded.find(word)
         while start != -1:
             end = start + len(word)

@@ -19,7 +19,6 @@ passages that share no term with it.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,28 +38,28 @@ class BM25Index:
     def __init__(self, passages_terms: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> None:
         self.k1, self.b = k1, b
         self.vocabulary: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        counts: list[int] = []
-        lengths = np.zeros(len(passages_terms), dtype=np.float64)
-        for row, terms in enumerate(passages_terms):
-            lengths[row] = len(terms)
-            for term, count in Counter(terms).items():
-                rows.append(row)
-                cols.append(self.vocabulary.setdefault(term, len(self.vocabulary)))
-                counts.append(count)
+        setdefault = self.vocabulary.setdefault
+        term_ids = np.fromiter(
+            (setdefault(term, len(self.vocabulary)) for terms in passages_terms for term in terms),
+            dtype=np.int64,
+        )
+        lengths = np.fromiter(
+            (len(terms) for terms in passages_terms), dtype=np.int64, count=len(passages_terms)
+        )
         self.n_passages = len(passages_terms)
         self.avgdl = float(lengths.mean()) if self.n_passages else 0.0
-        row_ids = np.asarray(rows, dtype=np.int64)
-        col_ids = np.asarray(cols, dtype=np.int64)
-        tf = np.asarray(counts, dtype=np.float64)
-        self.doc_freq = np.bincount(col_ids, minlength=len(self.vocabulary)).astype(np.float64)
+        shape = (self.n_passages, len(self.vocabulary))
+        rows = np.repeat(np.arange(self.n_passages, dtype=np.int64), lengths)
+        # Summing duplicate (passage, term) entries gives the term frequencies.
+        tf = sparse.csc_matrix((np.ones(len(term_ids), dtype=np.float64), (rows, term_ids)), shape=shape)
+        tf.sum_duplicates()
+        self.doc_freq = np.diff(tf.indptr).astype(np.float64)
         self.idf = lucene_idf(self.n_passages, self.doc_freq)
+        row_ids = tf.indices
+        col_ids = np.repeat(np.arange(shape[1]), np.diff(tf.indptr))
         norm = k1 * (1 - b + b * lengths[row_ids] / (self.avgdl or 1.0))
-        weights = self.idf[col_ids] * tf * (k1 + 1) / (tf + norm)
-        self.matrix = sparse.csc_matrix(
-            (weights.astype(np.float32), (row_ids, col_ids)), shape=(self.n_passages, len(self.vocabulary))
-        )
+        tf.data = (self.idf[col_ids] * tf.data * (k1 + 1) / (tf.data + norm)).astype(np.float64)
+        self.matrix = tf.astype(np.float32)
         self.matrix.sort_indices()
 
     def term_idf(self, term: str) -> float:

@@ -19,9 +19,9 @@ from retrieval.naming import DocumentNames
 from retrieval.normalize import fold
 from retrieval.passages import Passage, document_passages
 from retrieval.references import chinese_number, reference
-from retrieval.segment import query_words, sub_words
+from retrieval.segment import is_cjk, query_words, sub_words
 
-MIN_COVERAGE = 0.35  # share of the question's idf mass a passage must contain to be quoted
+MIN_COVERAGE = 0.36  # calibrated: see README "Refusing off-topic questions"
 CANDIDATES = 300  # best BM25 passages re-ranked per question
 HEADING_WEIGHT = 0.5  # share of a word's idf earned by appearing in a title above the passage
 PROXIMITY_GAP = 2  # characters allowed between two question words that "stand together"
@@ -150,12 +150,18 @@ class SearchEngine:
         return answer
 
     def scoring_terms(self, words: list[str]) -> list[str]:
-        """The question's words as index terms: a word the index lacks is replaced by its
-        sub-words that it has (股市行情 → 股市)."""
+        """The question's words as index terms. A word the index lacks is replaced by its
+        sub-words that it has (股市行情 → 股市), or else by its characters (聚神 → 聚, 神),
+        since the index holds every character of the corpus."""
         found: list[str] = []
+        vocabulary = self.index.vocabulary
         for word in words:
-            known = [w for w in sub_words(word) if w in self.index.vocabulary]
-            found.extend(known if word not in self.index.vocabulary and known else [word])
+            if word in vocabulary:
+                found.append(word)
+            elif known := [w for w in sub_words(word) if w in vocabulary]:
+                found.extend(known)
+            else:
+                found.extend(c for c in word if is_cjk(c) and c in vocabulary)
         return unique(found)
 
     def _ranked_hits(self, words: list[str], named: set[int], wanted: int) -> list[Hit]:

@@ -375,6 +375,7 @@ async def test_admin_uploads_a_speech(env, corpus_dir):
         ("speech.pdf", b"%PDF", None, "只接受 .txt、.md 或 .docx 文件"),
         ("big.txt", b"x", 10_000_000, "文件太大"),
         ("empty.md", "只有标题\n".encode(), None, "文件无法使用"),
+        ("short.txt", SPEECH, len(SPEECH) + 5, "下载不完整"),
     ],
 )
 async def test_upload_refusals(env, corpus_dir, name, data, size, expected):

@@ -178,12 +178,16 @@ class ManagedProcess:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def _flush(self) -> None:
+        if not self._log.closed:  # tail() is also called after stop(), for failure reports
+            self._log.flush()
+
     def log_text(self) -> str:
-        self._log.flush()
+        self._flush()
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def tail(self, n: int = 40) -> str:
-        self._log.flush()
+        self._flush()
         return _tail(self.log_path, n)
 
     def stop(self, timeout: float = 10.0) -> int | None:

@@ -11,7 +11,13 @@ def test_seed_promo_header_dropped_with_line_numbers_and_reasons(seed_file: Path
     raw = seed_file.read_text(encoding="utf-8")
     kept, dropped = clean_lines(raw)
     raw_lines = raw.splitlines()
-    promo = ["仅供学习 禁止外传", "酷乐文行", "自建平台、实时分享", "现在订阅立享前3年的所有权益和资料", "【打击倒卖活动】"]
+    promo = [
+        "仅供学习 禁止外传",
+        "酷乐文行",
+        "自建平台、实时分享",
+        "现在订阅立享前3年的所有权益和资料",
+        "【打击倒卖活动】",
+    ]
     dropped_texts = [d.text for d in dropped]
     for line in promo:
         assert line in dropped_texts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from retrieval.highlight import mark, matched_spans
+from retrieval.search import SearchEngine
 
 QUOTE = "每年都要与分管部门“一把手”签订《廉政责任书》，敲响警钟。"
 
@@ -38,3 +39,16 @@ def test_repeated_word_marked_everywhere() -> None:
 def test_full_width_and_escape() -> None:
     text = "A<B 提升ＸＸ水平"
     assert mark(text, ["xx水平"], "<b>", "</b>", html.escape) == "A&lt;B 提升<b>ＸＸ水平</b>"
+
+
+def test_traditional_question_terms_bold_simplified_quote(seed_engine: SearchEngine) -> None:
+    answer = seed_engine.ask("廉政責任書多久簽一次")
+    quote = answer.hits[0].quote
+    marked = mark(quote, answer.terms, "【", "】")
+    assert "【廉政责任书】" in marked
+    assert marked.replace("【", "").replace("】", "") == quote
+
+
+def test_traditional_text_matches_simplified_words() -> None:
+    text = "每年都要簽訂《廉政責任書》。"
+    assert mark(text, ["廉政责任书", "签订"], "【", "】") == "每年都要【簽訂】《【廉政責任書】》。"

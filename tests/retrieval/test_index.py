@@ -46,7 +46,7 @@ def test_scores_match_rank_bm25_with_lucene_idf(corpus: list[list[str]]) -> None
     reference = LuceneBM25(corpus, k1=1.2, b=0.75)
     rng = random.Random(7)
     for _ in range(50):
-        query = list(dict.fromkeys(rng.choices(VOCABULARY + ["unknown"], k=rng.randint(1, 5))))
+        query = list(dict.fromkeys(rng.choices([*VOCABULARY, "unknown"], k=rng.randint(1, 5))))
         expected = np.asarray(reference.get_scores(query))
         got = ours.scores(query)
         assert got.shape == expected.shape

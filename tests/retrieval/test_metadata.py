@@ -11,7 +11,8 @@ BODY = "同志们：\n今天召开会议，研究推进乡村振兴工作。\n�
 
 
 def test_from_file_name() -> None:
-    assert from_file_name("2019_国务院_政府工作报告") == {"year": 2019, "issuer": "国务院", "name": "政府工作报告"}
+    expected = {"year": 2019, "issuer": "国务院", "name": "政府工作报告"}
+    assert from_file_name("2019_国务院_政府工作报告") == expected
     assert from_file_name("市长办公会议讲话") == {}
 
 
@@ -29,7 +30,8 @@ def test_file_name_gives_year_issuer_and_title(tmp_path: Path) -> None:
 def test_corpus_yaml_overrides_title_speaker_date(tmp_path: Path) -> None:
     (tmp_path / "talk.txt").write_text("在某某会议上的讲话\n——2020年5月6日\n" + BODY, encoding="utf-8")
     (tmp_path / "corpus.yaml").write_text(
-        "talk.txt:\n  title: 在乡村振兴推进会上的讲话\n  speaker: 李四\n  date: 2021-03-04\n", encoding="utf-8"
+        "talk.txt:\n  title: 在乡村振兴推进会上的讲话\n  speaker: 李四\n  date: 2021-03-04\n",
+        encoding="utf-8",
     )
     corpus = load_corpus(tmp_path)
     assert corpus.bad_files == []
@@ -63,7 +65,8 @@ def test_front_matter_in_markdown(tmp_path: Path) -> None:
 
 def test_broken_corpus_yaml_is_reported_and_texts_still_indexed(tmp_path: Path) -> None:
     (tmp_path / "talk.txt").write_text("在某某会议上的讲话\n" + BODY, encoding="utf-8")
-    (tmp_path / "corpus.yaml").write_text("talk.txt:\n  title: [unclosed\n  speaker: 李四\n", encoding="utf-8")
+    broken = "talk.txt:\n  title: [unclosed\n  speaker: 李四\n"
+    (tmp_path / "corpus.yaml").write_text(broken, encoding="utf-8")
     corpus = load_corpus(tmp_path)
     assert [d.doc_id for d in corpus.documents] == ["talk"]
     assert corpus.documents[0].meta.title == "在某某会议上的讲话"

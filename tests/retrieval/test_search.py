@@ -7,8 +7,20 @@ import pytest
 from retrieval.search import SearchEngine
 
 QUESTION = "廉政责任书多久签一次"
-OFF_TOPIC = ["NBA总决赛冠军是谁", "ＮＢＡ总决赛冠军是谁", "红烧肉怎么做", "量子计算机的工作原理", "世界杯足球赛在哪里举办"]
-QUESTIONS = [QUESTION, "三聚是什么", "如何带好队伍", "目标导向", "钉钉子精神", "新班子组建意味着什么", "依法行政"]
+OFF_TOPIC = [
+    "NBA总决赛冠军是谁",
+    "ＮＢＡ总决赛冠军是谁",
+    "红烧肉怎么做",
+    "量子计算机的工作原理",
+    "世界杯足球赛在哪里举办",
+]
+QUESTIONS = [QUESTION, "三聚是什么", "如何带好队伍", "目标导向", "钉钉子精神", "新班子组建意味着什么"]
+VARIANTS = [
+    "廉政責任書多久簽一次",
+    "廉政责任书多久签一次？",
+    "廉政责任书多久签１次",
+    "廉政責任書多久簽１次？",
+]
 
 
 def test_top_hit_for_lianzheng_question(seed_engine: SearchEngine) -> None:
@@ -22,7 +34,7 @@ def test_top_hit_for_lianzheng_question(seed_engine: SearchEngine) -> None:
     assert top.title == "在市长办公会议上的讲话"
 
 
-@pytest.mark.parametrize("variant", ["廉政責任書多久簽一次", "廉政责任书多久签一次？", "廉政责任书多久签１次", "廉政責任書多久簽１次？"])
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_traditional_and_full_width_input_same_top_hit(seed_engine: SearchEngine, variant: str) -> None:
     expected = seed_engine.ask(QUESTION).hits[0]
     got = seed_engine.ask(variant).hits[0]
@@ -74,13 +86,13 @@ def test_scores_descend(seed_engine: SearchEngine) -> None:
 
 
 def test_offset_pages_return_different_hits(seed_engine: SearchEngine) -> None:
-    first = seed_engine.ask("聚焦聚神聚力", top=2)
-    second = seed_engine.ask("聚焦聚神聚力", top=2, offset=2)
+    first = seed_engine.ask("重点项目", top=2)
+    second = seed_engine.ask("重点项目", top=2, offset=2)
     assert first.more
     assert first.hits and second.hits
     first_spans = {(h.start, h.end) for h in first.hits}
     assert first_spans.isdisjoint({(h.start, h.end) for h in second.hits})
-    assert [h.start for h in seed_engine.ask("聚焦聚神聚力", top=4).hits] == [
+    assert [h.start for h in seed_engine.ask("重点项目", top=4).hits] == [
         h.start for h in first.hits + second.hits
     ]
 

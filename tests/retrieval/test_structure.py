@@ -109,9 +109,15 @@ def test_gov_report_subsections(gov_doc: Document) -> None:
 
 def test_gov_report_points(gov_doc: Document) -> None:
     first = next(p for p in gov_doc.paragraphs if gov_doc.paragraph_text(p).startswith("第一"))
-    assert [pt.label for pt in first.points] == ["第一，加大研发投入，全社会研发经费增长百分之十", "第二，建设重大科创平台，新增国家重点实验室三家"]
+    assert [pt.label for pt in first.points] == [
+        "第一，加大研发投入，全社会研发经费增长百分之十",
+        "第二，建设重大科创平台，新增国家重点实验室三家",
+    ]
     tasks = next(p for p in gov_doc.paragraphs if "扩大有效投资" in gov_doc.paragraph_text(p))
-    assert [pt.label for pt in tasks.points] == ["1. 扩大有效投资，实施重大项目二百个", "2. 提振消费，开展促消费活动"]
+    assert [pt.label for pt in tasks.points] == [
+        "1. 扩大有效投资，实施重大项目二百个",
+        "2. 提振消费，开展促消费活动",
+    ]
 
 
 def test_gov_report_opening_and_closing(gov_doc: Document) -> None:
