@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bot.config import DEFAULT_EVAL, TOKEN_ENV, ConfigError, build_settings, default_corpus
+from bot.config import DEFAULT_EVAL, PROJECT_EVAL, TOKEN_ENV, ConfigError, build_settings, default_corpus
 
 log = logging.getLogger("speechbot")
 
@@ -70,7 +70,9 @@ def cmd_outline(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from retrieval.evaluate import evaluate
 
-    paths = [Path(p) for p in args.sets] or sorted(DEFAULT_EVAL.glob("*.yaml"))
+    paths = [Path(p) for p in args.sets] or sorted(DEFAULT_EVAL.glob("*.yaml")) + sorted(
+        PROJECT_EVAL.glob("*.yaml")
+    )
     if not paths:
         print(f"没有评测集：{DEFAULT_EVAL}/*.yaml 不存在", file=sys.stderr)
         return 2
@@ -175,7 +177,7 @@ def parser() -> argparse.ArgumentParser:
 
     evaluation = sub.add_parser("eval", help="run YAML question sets")
     evaluation.add_argument(
-        "sets", nargs="*", metavar="SET", help=f"YAML files (default {DEFAULT_EVAL}/*.yaml)"
+        "sets", nargs="*", metavar="SET", help=f"YAML files (default {DEFAULT_EVAL}/*.yaml and eval/*.yaml)"
     )
     _corpus_option(evaluation)
     evaluation.set_defaults(func=cmd_eval)

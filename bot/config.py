@@ -11,7 +11,8 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
-DEFAULT_EVAL = PROJECT_ROOT.parent / "shared" / "eval"
+DEFAULT_EVAL = PROJECT_ROOT.parent / "shared" / "eval"  # the development sets, beside the checkout
+PROJECT_EVAL = PROJECT_ROOT / "eval"  # the project's own sets (off-topic questions)
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CORPUS_ENV = "SPEECHBOT_CORPUS"
 MAX_QUESTION_CHARS = 500

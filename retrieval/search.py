@@ -22,6 +22,7 @@ from retrieval.references import chinese_number, reference
 from retrieval.segment import is_cjk, query_words, sub_words
 
 MIN_COVERAGE = 0.36  # calibrated: see README "Refusing off-topic questions"
+RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
 CANDIDATES = 300  # best BM25 passages re-ranked per question
 HEADING_WEIGHT = 0.5  # share of a word's idf earned by appearing in a title above the passage
 PROXIMITY_GAP = 2  # characters allowed between two question words that "stand together"
@@ -143,7 +144,7 @@ class SearchEngine:
         answer.named_documents = [self.documents[d].doc_id for d in sorted(named)]
         answer.missing_terms = [w for w in content if w not in self.index.vocabulary]
         hits = self._ranked_hits(content, named, offset + top + 1)
-        answer.terms = unique(words + self.scoring_terms(content))
+        answer.terms = unique(content + self.scoring_terms(content))
         answer.hits = hits[offset : offset + top]
         answer.more = len(hits) > offset + top
         answer.found = bool(hits)
@@ -190,7 +191,7 @@ class SearchEngine:
         chosen: list[Hit] = []
         taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for _, score, coverage, passage_id in ranked:
-            if len(chosen) >= wanted:
+            if len(chosen) >= wanted or (chosen and score < RELATIVE_FLOOR * chosen[0].score):
                 break
             passage = self.passages[passage_id]
             spans = taken.setdefault((passage.doc, passage.paragraph), [])
