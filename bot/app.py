@@ -71,7 +71,7 @@ def build_application(
         ApplicationBuilder()
         .token(token)
         .defaults(
-            Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+            Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
         )
         .post_init(set_commands)
         .concurrent_updates(True)
@@ -92,9 +92,7 @@ def build_application(
 
 def configure_logging() -> None:
     """INFO logs without URLs: httpx logs each request URL, which contains the token."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
