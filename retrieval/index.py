@@ -35,32 +35,50 @@ def lucene_idf(n_docs: int, doc_freq: np.ndarray) -> np.ndarray:
 class BM25Index:
     """Term weights of every (passage, term) pair, stored column-wise (CSC) for fast postings."""
 
-    def __init__(self, passages_terms: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> None:
+    def __init__(
+        self,
+        vocabulary: dict[str, int],
+        term_ids: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        k1: float = K1,
+        b: float = B,
+    ) -> None:
+        """Passage i holds the terms term_ids[starts[i]:ends[i]] (ids into `vocabulary`).
+
+        Spans may overlap: overlapping sentence windows share one array of term ids.
+        """
         self.k1, self.b = k1, b
-        self.vocabulary: dict[str, int] = {}
-        setdefault = self.vocabulary.setdefault
-        term_ids = np.fromiter(
-            (setdefault(term, len(self.vocabulary)) for terms in passages_terms for term in terms),
-            dtype=np.int64,
-        )
-        lengths = np.fromiter(
-            (len(terms) for terms in passages_terms), dtype=np.int64, count=len(passages_terms)
-        )
-        self.n_passages = len(passages_terms)
+        self.vocabulary = vocabulary
+        lengths = (ends - starts).astype(np.int64)
+        self.n_passages = len(lengths)
         self.avgdl = float(lengths.mean()) if self.n_passages else 0.0
-        shape = (self.n_passages, len(self.vocabulary))
-        rows = np.repeat(np.arange(self.n_passages, dtype=np.int64), lengths)
+        shape = (self.n_passages, len(vocabulary))
+        total = int(lengths.sum())
+        rows = np.repeat(np.arange(self.n_passages, dtype=np.int32), lengths)
+        position = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        cols = term_ids[np.repeat(starts.astype(np.int64), lengths) + position]
         # Summing duplicate (passage, term) entries gives the term frequencies.
-        tf = sparse.csc_matrix((np.ones(len(term_ids), dtype=np.float64), (rows, term_ids)), shape=shape)
+        tf = sparse.csc_matrix((np.ones(total, dtype=np.float32), (rows, cols)), shape=shape)
         tf.sum_duplicates()
         self.doc_freq = np.diff(tf.indptr).astype(np.float64)
         self.idf = lucene_idf(self.n_passages, self.doc_freq)
-        row_ids = tf.indices
         col_ids = np.repeat(np.arange(shape[1]), np.diff(tf.indptr))
-        norm = k1 * (1 - b + b * lengths[row_ids] / (self.avgdl or 1.0))
-        tf.data = (self.idf[col_ids] * tf.data * (k1 + 1) / (tf.data + norm)).astype(np.float64)
-        self.matrix = tf.astype(np.float32)
-        self.matrix.sort_indices()
+        norm = k1 * (1 - b + b * lengths[tf.indices] / (self.avgdl or 1.0))
+        tf.data = (self.idf[col_ids] * tf.data * (k1 + 1) / (tf.data + norm)).astype(np.float32)
+        tf.sort_indices()
+        self.matrix = tf
+
+    @classmethod
+    def from_terms(cls, passages_terms: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:
+        """An index over passages given as lists of terms."""
+        vocabulary: dict[str, int] = {}
+        term_ids = np.fromiter(
+            (vocabulary.setdefault(t, len(vocabulary)) for terms in passages_terms for t in terms), dtype=np.int32
+        )
+        lengths = np.fromiter(map(len, passages_terms), dtype=np.int64, count=len(passages_terms))
+        ends = np.cumsum(lengths)
+        return cls(vocabulary, term_ids, ends - lengths, ends, k1, b)
 
     def term_idf(self, term: str) -> float:
         """idf of a term; a term the corpus never uses gets the idf of a zero-frequency term."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from retrieval.document import Document
 from retrieval.normalize import fold
 from retrieval.segment import folded_terms
@@ -35,22 +37,39 @@ def sentence_windows(sentences: list[tuple[int, int]], limit: int = WINDOW_CHARS
 @dataclass
 class DocumentPassages:
     passages: list[Passage]
-    terms: list[list[str]]  # index terms of each passage
+    sentence_terms: list[list[str]]  # index terms of each indexed sentence, in order
+    windows: list[tuple[int, int]]  # each passage's (first, last) index into sentence_terms
 
 
 def document_passages(doc_index: int, document: Document) -> DocumentPassages:
-    """Every passage of a document with its index terms (each sentence segmented once)."""
-    result = DocumentPassages([], [])
+    """Every passage of a document, with the terms of its sentences (each segmented once)."""
+    result = DocumentPassages([], [], [])
     for paragraph in document.paragraphs:
         if not paragraph.indexed:
             continue
         folded = fold(document.paragraph_text(paragraph))
-        sentence_terms = [
+        first_sentence = len(result.sentence_terms)
+        result.sentence_terms.extend(
             folded_terms(folded[start - paragraph.start : end - paragraph.start])
             for start, end in paragraph.sentences
-        ]
+        )
         for first, last in sentence_windows(paragraph.sentences):
             start, end = paragraph.sentences[first][0], paragraph.sentences[last][1]
             result.passages.append(Passage(doc_index, paragraph.number, start, end))
-            result.terms.append([t for terms in sentence_terms[first : last + 1] for t in terms])
+            result.windows.append((first_sentence + first, first_sentence + last))
     return result
+
+
+class PassageTable:
+    """All passages of an engine as four integer arrays, not a million small objects."""
+
+    def __init__(self, passages: list[Passage]) -> None:
+        columns = np.array([(p.doc, p.paragraph, p.start, p.end) for p in passages], dtype=np.int32)
+        columns = columns.reshape(-1, 4)
+        self.doc, self.paragraph, self.start, self.end = (np.ascontiguousarray(columns[:, i]) for i in range(4))
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def __getitem__(self, index: int) -> Passage:
+        return Passage(int(self.doc[index]), int(self.paragraph[index]), int(self.start[index]), int(self.end[index]))

@@ -17,7 +17,7 @@ from retrieval.document import Document
 from retrieval.index import BM25Index
 from retrieval.naming import DocumentNames
 from retrieval.normalize import fold
-from retrieval.passages import Passage, document_passages
+from retrieval.passages import DocumentPassages, Passage, PassageTable, document_passages
 from retrieval.references import chinese_number, reference
 from retrieval.segment import is_cjk, query_words, sub_words
 
@@ -91,6 +91,25 @@ def proximity_bonus(folded_text: str, query_terms: list[str], idf: dict[str, flo
     return bonus
 
 
+def build_index(parts: list[DocumentPassages]) -> BM25Index:
+    """The BM25 index over every document's passages, mapping each sentence's terms to ids once."""
+    vocabulary: dict[str, int] = {}
+    sentences = [terms for part in parts for terms in part.sentence_terms]
+    term_ids = np.fromiter(
+        (vocabulary.setdefault(t, len(vocabulary)) for terms in sentences for t in terms), dtype=np.int32
+    )
+    lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+    sentence_end = np.cumsum(lengths)
+    sentence_start = sentence_end - lengths
+    first, last, offset = [], [], 0
+    for part in parts:
+        for a, z in part.windows:
+            first.append(offset + a)
+            last.append(offset + z)
+        offset += len(part.sentence_terms)
+    return BM25Index(vocabulary, term_ids, sentence_start[first], sentence_end[last])
+
+
 def unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -103,12 +122,9 @@ class SearchEngine:
         self.corpus = corpus
         self.documents: list[Document] = corpus.documents
         parts = [document_passages(index, document) for index, document in enumerate(self.documents)]
-        self.passages: list[Passage] = [passage for part in parts for passage in part.passages]
-        self.index = BM25Index([terms for part in parts for terms in part.terms])
+        self.passages = PassageTable([passage for part in parts for passage in part.passages])
+        self.index = build_index(parts)
 
-        self.passage_doc = np.fromiter(
-            (p.doc for p in self.passages), dtype=np.int32, count=len(self.passages)
-        )
         self.names = DocumentNames(self.documents)
         self.folded = [fold(document.text) for document in self.documents]
         self.built_at = time.time()

@@ -42,7 +42,7 @@ def test_default_parameters() -> None:
 
 
 def test_scores_match_rank_bm25_with_lucene_idf(corpus: list[list[str]]) -> None:
-    ours = BM25Index(corpus)
+    ours = BM25Index.from_terms(corpus)
     reference = LuceneBM25(corpus, k1=1.2, b=0.75)
     rng = random.Random(7)
     for _ in range(50):
@@ -55,7 +55,7 @@ def test_scores_match_rank_bm25_with_lucene_idf(corpus: list[list[str]]) -> None
 
 
 def test_idf_values(corpus: list[list[str]]) -> None:
-    index = BM25Index(corpus)
+    index = BM25Index.from_terms(corpus)
     n = len(corpus)
     df = sum("发展" in doc for doc in corpus)
     assert index.term_idf("发展") == pytest.approx(math.log(1 + (n - df + 0.5) / (df + 0.5)))
@@ -69,7 +69,7 @@ def test_stock_rank_bm25_gives_common_words_a_positive_floor(corpus: list[list[s
     documents by ε·mean(idf) > 0, so 的 ranks as if it were informative; Lucene's idf
     stays positive yet ranks 的 below every rarer word."""
     stock = BM25Okapi(corpus)
-    ours = BM25Index(corpus)
+    ours = BM25Index.from_terms(corpus)
     n = len(corpus)
     plain_idf = math.log((n - n + 0.5) / (n + 0.5))  # 的 is in every document
     assert plain_idf < 0
@@ -83,7 +83,7 @@ def test_stock_rank_bm25_gives_common_words_a_positive_floor(corpus: list[list[s
 
 
 def test_contains(corpus: list[list[str]]) -> None:
-    index = BM25Index(corpus)
+    index = BM25Index.from_terms(corpus)
     for row in (0, 17, 59):
         for term in set(corpus[row]):
             assert index.contains(row, term)
@@ -93,5 +93,5 @@ def test_contains(corpus: list[list[str]]) -> None:
 
 
 def test_empty_index() -> None:
-    index = BM25Index([])
+    index = BM25Index.from_terms([])
     assert index.scores(["a"]).shape == (0,)
