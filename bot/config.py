@@ -17,6 +17,7 @@ TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CORPUS_ENV = "SPEECHBOT_CORPUS"
 MAX_QUESTION_CHARS = 500
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(ValueError):
@@ -40,6 +41,10 @@ class Settings:
     top: int = 3
     max_question_chars: int = MAX_QUESTION_CHARS
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    log_format: str = "text"  # "json": one JSON object per log line
+    log_questions: bool = False  # True: answered-question log lines carry the question's text
+    metrics_listen: str = "127.0.0.1"
+    metrics_port: int | None = None  # a separate port for /healthz and /metrics (polling or webhook)
 
     @property
     def base_file_url(self) -> str | None:
@@ -76,9 +81,26 @@ def _convert(name: str, value: Any) -> Any:
     if name == "admins":
         items = value if isinstance(value, list | tuple) else [value]
         return [int(item) for item in items]
-    if name in ("port", "top", "max_question_chars", "max_upload_bytes"):
+    if name in ("port", "top", "max_question_chars", "max_upload_bytes", "metrics_port"):
         return int(value)
+    if name == "log_questions":
+        return _boolean(value)
+    if name == "log_format":
+        if str(value) not in LOG_FORMATS:
+            raise ValueError(value)
+        return str(value)
     return str(value)
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
 
 
 def load_file(path: Path | str) -> dict[str, Any]:

@@ -71,11 +71,16 @@ def load(folder: Path, cache_dir: Path, fingerprint: str) -> SearchEngine | None
 
 
 def save(folder: Path, cache_dir: Path, fingerprint: str, engine: SearchEngine) -> None:
+    """Write to a temporary file, then rename: a reader sees the old file or the new one, whole."""
     path = cache_path(folder, cache_dir)
+    temporary: Path | None = None
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".tmp-", delete=False) as handle:
+            temporary = Path(handle.name)
             pickle.dump((fingerprint, engine), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, path)
-    except OSError as err:
+        os.replace(temporary, path)
+    except (OSError, pickle.PicklingError) as err:
         log.warning("could not save the index cache %s: %s", path, err)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)

@@ -74,7 +74,8 @@ class BM25Index:
         """An index over passages given as lists of terms."""
         vocabulary: dict[str, int] = {}
         term_ids = np.fromiter(
-            (vocabulary.setdefault(t, len(vocabulary)) for terms in passages_terms for t in terms), dtype=np.int32
+            (vocabulary.setdefault(t, len(vocabulary)) for terms in passages_terms for t in terms),
+            dtype=np.int32,
         )
         lengths = np.fromiter(map(len, passages_terms), dtype=np.int64, count=len(passages_terms))
         ends = np.cumsum(lengths)

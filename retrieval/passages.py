@@ -66,10 +66,14 @@ class PassageTable:
     def __init__(self, passages: list[Passage]) -> None:
         columns = np.array([(p.doc, p.paragraph, p.start, p.end) for p in passages], dtype=np.int32)
         columns = columns.reshape(-1, 4)
-        self.doc, self.paragraph, self.start, self.end = (np.ascontiguousarray(columns[:, i]) for i in range(4))
+        self.doc, self.paragraph, self.start, self.end = (
+            np.ascontiguousarray(columns[:, i]) for i in range(4)
+        )
 
     def __len__(self) -> int:
         return len(self.doc)
 
     def __getitem__(self, index: int) -> Passage:
-        return Passage(int(self.doc[index]), int(self.paragraph[index]), int(self.start[index]), int(self.end[index]))
+        return Passage(
+            int(self.doc[index]), int(self.paragraph[index]), int(self.start[index]), int(self.end[index])
+        )

@@ -73,9 +73,9 @@ def _cut(folded: str, for_search: bool) -> list[str]:
     with _lock:
         precise, search = _segmenters()
     words = search(folded) if for_search else precise(folded)
-    return [
-        piece for word in words for piece in (JOINED_RUN_RE.split(word) if len(word) > 1 else [word]) if piece
-    ]
+    if not JOINED_RUN_RE.search(folded):
+        return words
+    return [piece for word in words for piece in JOINED_RUN_RE.split(word) if piece]
 
 
 def _keep(word: str) -> bool:
@@ -96,9 +96,25 @@ def folded_terms(folded: str) -> list[str]:
     dictionary sub-words (国内生产总值 → 国内, 生产, 总值, 生产总值, 国内生产总值), other
     single-character words (5, a), and every Chinese character once per occurrence, so a
     question's word matches however the segmenter happened to cut the passage."""
-    stop = stop_words()
-    words = [w for w in _cut(folded, for_search=True) if _keep(w) and (len(w) > 1 or not is_cjk(w))]
-    return words + [c for c in folded if is_cjk(c) and c not in stop]
+    indexed = _indexed_words
+    words = []
+    for word in _cut(folded, for_search=True):
+        keep = indexed.get(word)
+        if keep is None:
+            keep = indexed[word] = _keep(word) and (len(word) > 1 or not is_cjk(word))
+        if keep:
+            words.append(word)
+    return words + CJK_RE.findall(folded.translate(_stop_characters()))
+
+
+_indexed_words: dict[str, bool] = {}  # word → whether it is an index term (a cache: words repeat)
+CJK_RE = re.compile("[\u4e00-\u9fff]")
+
+
+@cache
+def _stop_characters() -> dict[int, str]:
+    """Single-character stop words, mapped to a space so CJK_RE skips them."""
+    return {ord(w): " " for w in stop_words() if len(w) == 1}
 
 
 def query_words(question: str) -> list[str]:

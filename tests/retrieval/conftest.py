@@ -32,4 +32,4 @@ def eval_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def seed_engine(seed_dir: Path) -> SearchEngine:
-    return SearchEngine.from_folder(seed_dir)
+    return SearchEngine.from_folder(seed_dir, use_cache=False)

@@ -25,7 +25,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
             "我们持续改善生态环境，空气质量明显好转。\n"
         )
         (root / f"{stem}.txt").write_text(text, encoding="utf-8")
-    return SearchEngine.from_folder(root)
+    return SearchEngine.from_folder(root, use_cache=False)
 
 
 def test_titles_from_file_names(engine: SearchEngine) -> None:

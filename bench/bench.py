@@ -1,0 +1,258 @@
+"""Benchmark: our sparse BM25 index against rank-bm25 on corpora of 10k, 100k and 1M passages.
+
+    python bench/bench.py [--sizes 10000,100000,1000000] [--queries 300] [--rank-sample 20]
+
+Passages are resampled from the real sentences of corpus/ (1–3 random sentences each).
+For each size it prints, for our index and for rank-bm25 measured in the same run:
+segmentation and indexing time, peak memory (VmHWM of a fresh process, less the memory
+the segmented passages themselves take there), index size on disk (pickle), cold start
+(process start to first answer with the saved index present) and query latency p50/p99
+(question segmentation included), with the ratio of rank-bm25 to ours. rank-bm25 answers
+only a sample of the questions at sizes over 100k (it takes seconds a question there).
+Each engine is built in a process of its own so that memory figures do not mix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import pickle
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from retrieval.corpus import load_corpus  # noqa: E402
+from retrieval.normalize import fold  # noqa: E402
+from retrieval.segment import folded_terms, query_words, sub_words  # noqa: E402
+
+TOP_K = 10
+
+
+def corpus_sentences() -> list[str]:
+    corpus = load_corpus(ROOT / "corpus")
+    return [
+        document.text[start:end]
+        for document in corpus.documents
+        for paragraph in document.paragraphs
+        if paragraph.indexed
+        for start, end in paragraph.sentences
+        if end - start >= 8
+    ]
+
+
+def make_passages(sentences: list[str], size: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choices(sentences, k=rng.randint(1, 3))) for _ in range(size)]
+
+
+def _segment(texts: list[str]) -> list[list[str]]:
+    return [folded_terms(fold(text)) for text in texts]
+
+
+def segment_all(texts: list[str], processes: int) -> list[list[str]]:
+    """Segment on every core (spawned workers, in chunks)."""
+    if processes <= 1 or len(texts) < 20_000:
+        return _segment(texts)
+    chunk = (len(texts) + processes * 4 - 1) // (processes * 4)
+    chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        return [terms for part in pool.map(_segment, chunks) for terms in part]
+
+
+def make_questions(sentences: list[str], count: int, seed: int) -> list[str]:
+    """Questions like a user's: the development questions, and 2–4 words picked from real sentences."""
+    questions = []
+    for name in ("seed_dev.yaml", "gov_dev.yaml"):
+        path = ROOT.parent / "shared" / "eval" / name
+        if path.is_file():
+            import yaml
+
+            questions += [item["q"] for item in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]]
+    rng = random.Random(seed)
+    while len(questions) < count:
+        words = [w for w in query_words(rng.choice(sentences)) if len(w) > 1]
+        if len(words) >= 2:
+            questions.append("".join(rng.sample(words, k=min(len(words), rng.randint(2, 4)))) + "是什么")
+    return questions[:count]
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def current_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# ----------------------------------------------------------------------------- engines
+
+
+def ours_build(passages_terms: list[list[str]]):
+    from retrieval.index import BM25Index
+
+    return BM25Index.from_terms(passages_terms)
+
+
+def question_terms(question: str, vocabulary) -> list[str]:
+    """The question's words the index knows, else their known sub-words (as the engine does)."""
+    terms: list[str] = []
+    for word in query_words(question):
+        if word in vocabulary:
+            terms.append(word)
+        else:
+            terms.extend(w for w in sub_words(word) if w in vocabulary)
+    return list(dict.fromkeys(terms))
+
+
+def ours_query(index, question: str) -> np.ndarray:
+    scores = index.scores(question_terms(question, index.vocabulary))
+    top = np.argpartition(-scores, TOP_K)[:TOP_K] if len(scores) > TOP_K else np.arange(len(scores))
+    return top[np.argsort(-scores[top])]
+
+
+def rank_build(passages_terms: list[list[str]]):
+    from rank_bm25 import BM25Okapi
+
+    return BM25Okapi(passages_terms)
+
+
+def rank_query(index, question: str) -> np.ndarray:
+    scores = index.get_scores(question_terms(question, index.idf))
+    top = np.argpartition(-scores, TOP_K)[:TOP_K]
+    return top[np.argsort(-scores[top])]
+
+
+ENGINES = {"ours": (ours_build, ours_query), "rank-bm25": (rank_build, rank_query)}
+
+
+def child(engine: str, terms_file: str, questions_file: str, max_questions: int, index_file: str) -> None:
+    """Build one engine in this fresh process and print its figures as JSON."""
+    build, query = ENGINES[engine]
+    with open(terms_file, "rb") as handle:
+        passages_terms = pickle.load(handle)
+    questions = json.loads(Path(questions_file).read_text(encoding="utf-8"))[:max_questions]
+    baseline = current_rss_mb()
+    started = time.perf_counter()
+    index = build(passages_terms)
+    build_seconds = time.perf_counter() - started
+    with open(index_file, "wb") as handle:
+        pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    query(index, questions[0])  # warm-up
+    latencies = []
+    for question in questions:
+        started = time.perf_counter()
+        query(index, question)
+        latencies.append((time.perf_counter() - started) * 1000)
+    print(
+        json.dumps(
+            {
+                "build_s": build_seconds,
+                "peak_mb": peak_rss_mb() - baseline,
+                "disk_mb": os.path.getsize(index_file) / 2**20,
+                "p50_ms": statistics.median(latencies),
+                "p99_ms": float(np.percentile(latencies, 99)),
+                "questions": len(latencies),
+            }
+        )
+    )
+
+
+def cold_start(engine: str, index_file: str, question: str) -> float:
+    """Seconds from process start to the first answer, loading the saved index."""
+    code = (
+        f"import pickle, sys; sys.path.insert(0, {str(ROOT)!r}); from bench.bench import ENGINES; "
+        f"index = pickle.load(open({index_file!r}, 'rb')); ENGINES[{engine!r}][1](index, {question!r})"
+    )
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--rank-sample", type=int, default=20, help="rank-bm25 questions at sizes over 100k")
+    parser.add_argument("--child", nargs=5, metavar=("ENGINE", "TERMS", "QUESTIONS", "N", "INDEX"))
+    args = parser.parse_args()
+    if args.child:
+        engine, terms_file, questions_file, count, index_file = args.child
+        child(engine, terms_file, questions_file, int(count), index_file)
+        return
+
+    sentences = corpus_sentences()
+    questions = make_questions(sentences, args.queries, seed=7)
+    print(
+        f"{len(sentences):,} real sentences from corpus/; {len(questions)} questions; {os.cpu_count()} cores"
+    )
+    header = f"{'passages':>9} {'engine':>9} {'segment s':>9} {'index s':>8} {'peak MB':>8} {'disk MB':>8} {'cold s':>7} {'p50 ms':>8} {'p99 ms':>8}"
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        questions_file = Path(tmp, "questions.json")
+        questions_file.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
+        for size in (int(s) for s in args.sizes.split(",")):
+            texts = make_passages(sentences, size, seed=size)
+            started = time.perf_counter()
+            passages_terms = segment_all(texts, os.cpu_count() or 1)
+            segment_seconds = time.perf_counter() - started
+            terms_file = Path(tmp, f"terms-{size}.pickle")
+            with terms_file.open("wb") as handle:
+                pickle.dump(passages_terms, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            del passages_terms, texts
+            figures = {}
+            for engine in ENGINES:
+                count = args.queries if engine == "ours" or size <= 100_000 else args.rank_sample
+                index_file = Path(tmp, f"{engine}-{size}.pickle")
+                output = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        engine,
+                        str(terms_file),
+                        str(questions_file),
+                        str(count),
+                        str(index_file),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                figures[engine] = json.loads(output.strip().splitlines()[-1])
+                figures[engine]["cold_s"] = cold_start(engine, str(index_file), questions[0])
+                index_file.unlink()
+                row = figures[engine]
+                rows.append(
+                    f"{size:>9,} {engine:>9} {segment_seconds:>9.1f} {row['build_s']:>8.2f} {row['peak_mb']:>8.0f} "
+                    f"{row['disk_mb']:>8.0f} {row['cold_s']:>7.2f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f}"
+                )
+            ours, rank = figures["ours"], figures["rank-bm25"]
+            rows.append(
+                f"{'':>9} {'ratio':>9} {'':>9} {rank['build_s'] / ours['build_s']:>8.1f} "
+                f"{rank['peak_mb'] / max(ours['peak_mb'], 1):>8.1f} {rank['disk_mb'] / ours['disk_mb']:>8.1f} "
+                f"{rank['cold_s'] / ours['cold_s']:>7.1f} {rank['p50_ms'] / ours['p50_ms']:>8.0f} "
+                f"{rank['p99_ms'] / ours['p99_ms']:>8.0f}   (rank-bm25 ÷ ours; rank-bm25 on {rank['questions']} questions)"
+            )
+            print("\n".join([header, *rows]), flush=True)
+            rows.clear()
+
+
+if __name__ == "__main__":
+    main()
