@@ -43,7 +43,7 @@ class Hit:
     start: int  # offsets of the quote in the document's cleaned text
     end: int
     score: float
-    coverage: float  # share of the question's idf mass found in the quote
+    coverage: float  # share of the question's idf mass found in the quote's paragraph
     reference: str
     matched_terms: tuple[str, ...]
 
@@ -124,7 +124,6 @@ class SearchEngine:
         parts = [document_passages(index, document) for index, document in enumerate(self.documents)]
         self.passages = PassageTable([passage for part in parts for passage in part.passages])
         self.index = build_index(parts)
-
         self.names = DocumentNames(self.documents)
         self.folded = [fold(document.text) for document in self.documents]
         self.built_at = time.time()
