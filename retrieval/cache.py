@@ -11,10 +11,14 @@ import logging
 import os
 import pickle
 import tempfile
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from retrieval.corpus import METADATA_FILE, speech_files
+from retrieval.document import Document
+from retrieval.passages import DocumentPassages
+from retrieval.passages import document_passages as segment_document
 
 if TYPE_CHECKING:
     from retrieval.search import SearchEngine
@@ -30,6 +34,7 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "speechbot"
 
 
+@cache
 def code_fingerprint() -> bytes:
     """Hash of the retrieval package's code and data: any change to them rebuilds the index."""
     package = Path(__file__).parent
@@ -71,16 +76,39 @@ def load(folder: Path, cache_dir: Path, fingerprint: str) -> SearchEngine | None
 
 
 def save(folder: Path, cache_dir: Path, fingerprint: str, engine: SearchEngine) -> None:
-    """Write to a temporary file, then rename: a reader sees the old file or the new one, whole."""
-    path = cache_path(folder, cache_dir)
+    write_atomically(cache_path(folder, cache_dir), (fingerprint, engine))
+
+
+def document_passages(document: Document, cache_dir: Path) -> DocumentPassages:
+    """A document's passages and sentence terms, from the cache when this document's text and
+    the code are unchanged: a reload segments only the files that changed."""
+    key = hashlib.sha256(code_fingerprint() + document.content_hash.encode()).hexdigest()
+    path = cache_dir / "documents" / f"{key}.pickle"
+    try:
+        with path.open("rb") as handle:
+            saved = pickle.load(handle)
+        if isinstance(saved, DocumentPassages):
+            return saved
+    except FileNotFoundError:
+        pass
+    except Exception as err:  # a truncated or foreign file is rebuilt, never trusted
+        log.warning("ignoring unreadable cache file %s: %s", path, err)
+    passages = segment_document(document)
+    write_atomically(path, passages)
+    return passages
+
+
+def write_atomically(path: Path, value: Any) -> None:
+    """Write to a temporary file, then rename: a reader sees the old file or the new one, whole.
+    Failing to write a cache is logged, never fatal."""
     temporary: Path | None = None
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".tmp-", delete=False) as handle:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
             temporary = Path(handle.name)
-            pickle.dump((fingerprint, engine), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except (OSError, pickle.PicklingError) as err:
-        log.warning("could not save the index cache %s: %s", path, err)
+        log.warning("could not save the cache file %s: %s", path, err)
         if temporary is not None:
             temporary.unlink(missing_ok=True)

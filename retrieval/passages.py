@@ -36,12 +36,12 @@ def sentence_windows(sentences: list[tuple[int, int]], limit: int = WINDOW_CHARS
 
 @dataclass
 class DocumentPassages:
-    passages: list[Passage]
+    spans: list[tuple[int, int, int]]  # each passage's (paragraph number, start, end)
     sentence_terms: list[list[str]]  # index terms of each indexed sentence, in order
     windows: list[tuple[int, int]]  # each passage's (first, last) index into sentence_terms
 
 
-def document_passages(doc_index: int, document: Document) -> DocumentPassages:
+def document_passages(document: Document) -> DocumentPassages:
     """Every passage of a document, with the terms of its sentences (each segmented once)."""
     result = DocumentPassages([], [], [])
     for paragraph in document.paragraphs:
@@ -55,7 +55,7 @@ def document_passages(doc_index: int, document: Document) -> DocumentPassages:
         )
         for first, last in sentence_windows(paragraph.sentences):
             start, end = paragraph.sentences[first][0], paragraph.sentences[last][1]
-            result.passages.append(Passage(doc_index, paragraph.number, start, end))
+            result.spans.append((paragraph.number, start, end))
             result.windows.append((first_sentence + first, first_sentence + last))
     return result
 
@@ -63,17 +63,13 @@ def document_passages(doc_index: int, document: Document) -> DocumentPassages:
 class PassageTable:
     """All passages of an engine as four integer arrays, not a million small objects."""
 
-    def __init__(self, passages: list[Passage]) -> None:
-        columns = np.array([(p.doc, p.paragraph, p.start, p.end) for p in passages], dtype=np.int32)
-        columns = columns.reshape(-1, 4)
-        self.doc, self.paragraph, self.start, self.end = (
-            np.ascontiguousarray(columns[:, i]) for i in range(4)
-        )
+    def __init__(self, parts: list[DocumentPassages]) -> None:
+        rows = [(doc, *span) for doc, part in enumerate(parts) for span in part.spans]
+        columns = np.array(rows, dtype=np.int32).reshape(-1, 4)
+        self.doc, self.paragraph, self.start, self.end = (np.ascontiguousarray(columns[:, i]) for i in range(4))
 
     def __len__(self) -> int:
         return len(self.doc)
 
     def __getitem__(self, index: int) -> Passage:
-        return Passage(
-            int(self.doc[index]), int(self.paragraph[index]), int(self.start[index]), int(self.end[index])
-        )
+        return Passage(int(self.doc[index]), int(self.paragraph[index]), int(self.start[index]), int(self.end[index]))

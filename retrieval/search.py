@@ -117,12 +117,16 @@ def unique(items: list[str]) -> list[str]:
 class SearchEngine:
     """An immutable index over one corpus; build a new engine to reload."""
 
-    def __init__(self, corpus: Corpus) -> None:
+    def __init__(self, corpus: Corpus, cache_dir: Path | None = None) -> None:
+        """Index a corpus; with a cache folder, documents segmented before are not segmented again."""
         started = time.perf_counter()
         self.corpus = corpus
         self.documents: list[Document] = corpus.documents
-        parts = [document_passages(index, document) for index, document in enumerate(self.documents)]
-        self.passages = PassageTable([passage for part in parts for passage in part.passages])
+        parts = [
+            cache.document_passages(document, cache_dir) if cache_dir else document_passages(document)
+            for document in self.documents
+        ]
+        self.passages = PassageTable(parts)
         self.index = build_index(parts)
         self.names = DocumentNames(self.documents)
         self.folded = [fold(document.text) for document in self.documents]
@@ -141,7 +145,7 @@ class SearchEngine:
         fingerprint = cache.corpus_fingerprint(folder)
         engine = cache.load(folder, cache_dir, fingerprint)
         if engine is None:
-            engine = cls(load_corpus(folder))
+            engine = cls(load_corpus(folder), cache_dir)
             cache.save(folder, cache_dir, fingerprint, engine)
         return engine
 

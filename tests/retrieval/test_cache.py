@@ -77,3 +77,18 @@ def test_fingerprint_depends_on_content_not_time(corpus: Path) -> None:
     assert cache.corpus_fingerprint(corpus) == before
     (corpus / "speech.txt").write_text(SPEECH + "补充。\n", encoding="utf-8")
     assert cache.corpus_fingerprint(corpus) != before
+
+
+def test_rebuild_segments_only_changed_documents(corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    shutil.copy(corpus / "speech.txt", corpus / "second.txt")
+    SearchEngine.from_folder(corpus, cache_dir=tmp_path / "cache")
+    segmented = []
+    real = cache.segment_document
+    monkeypatch.setattr(
+        cache, "segment_document", lambda document: segmented.append(document.doc_id) or real(document)
+    )
+    (corpus / "second.txt").write_text(SPEECH.replace("廉政责任书", "目标责任书"), encoding="utf-8")
+    engine = SearchEngine.from_folder(corpus, cache_dir=tmp_path / "cache")
+    assert segmented == ["second"]
+    assert engine.ask("目标责任书").hits[0].doc_id == "second"
+    assert engine.ask("廉政责任书").hits[0].doc_id == "speech"

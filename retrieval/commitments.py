@@ -1,0 +1,348 @@
+"""Commitments: sentences that oblige or decide something checkable — how often (每周三,
+每半年), how much (不少于X次, 3%), by when (年底, 2025年前), or by whom (分管副市长).
+
+A sentence is a commitment when it holds an obligation or decision (要, 必须, 我提出, 拟…,
+or the imperative of a report's work-plan part) and at least one checkable element. The
+rules and word lists live in data/commitments.yaml; eval/commitments_labelled.yaml is the
+hand-labelled sample they are measured on (`score_labels`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from retrieval.document import CLOSING, OPENING, Document, Paragraph
+from retrieval.normalize import fold
+from retrieval.references import part_label
+
+if TYPE_CHECKING:
+    from retrieval.search import Hit, SearchEngine
+
+RULES_FILE = Path(__file__).parent / "data" / "commitments.yaml"
+FIELDS = ("how_often", "how_much", "when", "who")  # checkable elements, in the order shown
+RULE_FOR_FIELD = {"how_often": "frequency", "how_much": "quantity", "when": "deadline", "who": "owner"}
+CLAUSE_END_RE = re.compile(r"[，,；;。！!？?：:]")
+POINT_OBLIGATION_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,2}|第[一二三四五六七八九十]{1,2})要")
+PLAN_LEAD_RE = re.compile(r"[:：]")
+
+
+@dataclass(frozen=True)
+class Rules:
+    obligation: re.Pattern[str]
+    plan_title: re.Pattern[str]
+    plan_not_title: re.Pattern[str]
+    fields: dict[str, re.Pattern[str]]
+    question: re.Pattern[str]
+
+
+def _alternatives(items: Iterable[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{item})" for item in items))
+
+
+@lru_cache(maxsize=1)
+def rules() -> Rules:
+    data: dict[str, Any] = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return Rules(
+        obligation=_alternatives(data["obligation"]),
+        plan_title=re.compile(data["plan_part"]["title"]),
+        plan_not_title=re.compile(data["plan_part"]["not_title"]),
+        fields={name: _alternatives(data[rule]) for name, rule in RULE_FOR_FIELD.items()},
+        question=_alternatives(data["question"]),
+    )
+
+
+def is_commitment_question(question: str) -> bool:
+    """Whether a question asks for a commitment: 多久, 几次, 星期几, 什么时候, 由谁负责, 要求是什么…"""
+    return bool(rules().question.search(fold(question)))
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """One commitment sentence: `text` is `Document.text[start:end]`; `what` is the clause
+    holding its first checkable element (also an exact substring, at what_start)."""
+
+    doc_id: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    what: str
+    what_start: int
+    obligation: str  # the word that makes it binding, or 工作安排 for a work-plan part
+    how_often: tuple[str, ...] = ()
+    how_much: tuple[str, ...] = ()
+    when: tuple[str, ...] = ()
+    who: tuple[str, ...] = ()
+
+    def fields(self) -> dict[str, list[str]]:
+        return {name: list(getattr(self, name)) for name in FIELDS}
+
+
+def _found(pattern: re.Pattern[str], folded: str, original: str) -> list[tuple[int, str]]:
+    """Non-empty matches as (offset, original text), distinct texts in order."""
+    seen: dict[str, int] = {}
+    for match in pattern.finditer(folded):
+        if match.end() > match.start():
+            seen.setdefault(original[match.start() : match.end()].strip(), match.start())
+    return sorted((offset, text) for text, offset in seen.items())
+
+
+def is_plan_part(document: Document, paragraph: Paragraph) -> bool:
+    """Whether a paragraph is in a part whose title marks a work plan (2024年政府工作任务)."""
+    section = document.section(paragraph.section)
+    if section is None or paragraph.kind in (OPENING, CLOSING):
+        return False
+    title = fold(section.title)
+    current = rules()
+    return bool(current.plan_title.search(title)) and not current.plan_not_title.search(title)
+
+
+def _inherited_obligation(document: Document, paragraph: Paragraph, start: int) -> str | None:
+    """An obligation a sentence takes from its context: a point 一要…/二要… it belongs to, or a
+    lead-in 目标是：/要求： that opens its paragraph and lists it."""
+    point = document.point_at(paragraph, start)
+    if point and point.start < start and POINT_OBLIGATION_RE.match(point.label):
+        return point.label
+    first_start, first_end = paragraph.sentences[0]
+    if first_start == start:
+        return None
+    lead = document.text[first_start:first_end]
+    colon = PLAN_LEAD_RE.search(lead)
+    if colon and start < first_end + 200:
+        found = rules().obligation.search(fold(lead[: colon.start()]))
+        if found:
+            return lead[found.start() : found.end()]
+    return None
+
+
+def sentence_commitment(
+    document: Document, paragraph: Paragraph, start: int, end: int, plan: bool
+) -> Commitment | None:
+    """The commitment a sentence states, or None."""
+    current = rules()
+    original = document.text[start:end]
+    folded = fold(original)
+    elements = {name: _found(pattern, folded, original) for name, pattern in current.fields.items()}
+    if not any(elements.values()):
+        return None
+    obligation = current.obligation.search(folded)
+    if obligation:
+        marker = original[obligation.start() : obligation.end()]
+    else:
+        marker = _inherited_obligation(document, paragraph, start) or ("工作安排" if plan else None)
+    if marker is None:
+        return None
+    first = min(offset for found in elements.values() for offset, _ in found)
+    clause_start = max((m.end() for m in CLAUSE_END_RE.finditer(original, 0, first)), default=0)
+    clause_end = CLAUSE_END_RE.search(original, first)
+    what = original[clause_start : clause_end.start() if clause_end else len(original)]
+    lead = len(what) - len(what.lstrip())
+    return Commitment(
+        doc_id=document.doc_id,
+        paragraph=paragraph.number,
+        start=start,
+        end=end,
+        text=original,
+        what=what.strip(),
+        what_start=start + clause_start + lead,
+        obligation=marker,
+        **{name: tuple(text for _, text in found) for name, found in elements.items()},
+    )
+
+
+def document_commitments(document: Document) -> list[Commitment]:
+    """Every commitment sentence of a document, in text order."""
+    found: list[Commitment] = []
+    for paragraph in document.paragraphs:
+        if not paragraph.indexed:
+            continue
+        plan = is_plan_part(document, paragraph)
+        for start, end in paragraph.sentences:
+            commitment = sentence_commitment(document, paragraph, start, end, plan)
+            if commitment is not None:
+                found.append(commitment)
+    return found
+
+
+@dataclass
+class CommitmentIndex:
+    """The commitments of an engine's documents (by document index), and a lookup of the
+    commitment sentences in a paragraph, for ranking."""
+
+    by_document: list[list[Commitment]] = field(default_factory=list)
+    spans: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, documents: list[Document]) -> CommitmentIndex:
+        index = cls()
+        for doc, document in enumerate(documents):
+            commitments = document_commitments(document)
+            index.by_document.append(commitments)
+            for commitment in commitments:
+                index.spans.setdefault((doc, commitment.paragraph), []).append(
+                    (commitment.start, commitment.end)
+                )
+        return index
+
+    def weight(self, doc: int, paragraph: int, start: int, end: int) -> float:
+        """1 for a passage that opens with a commitment sentence, 0.5 for one that holds one
+        further on, else 0: a commitment question then quotes the commitment itself."""
+        spans = self.spans.get((doc, paragraph))
+        if not spans:
+            return 0.0
+        if any(s == start for s, _ in spans):
+            return 1.0
+        return 0.5 if any(start < s and e <= end for s, e in spans) else 0.0
+
+    def __len__(self) -> int:
+        return sum(map(len, self.by_document))
+
+
+# --------------------------------------------------------------------------- listing
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A commitment with its place in the speech, as the search engine references a hit."""
+
+    commitment: Commitment
+    hit: Hit
+
+    @property
+    def part_heading(self) -> str:
+        return part_label(self.hit.part, self.hit.section_number, self.hit.section_title)
+
+    def to_json(self) -> dict[str, Any]:
+        hit = self.hit
+        c = self.commitment
+        return {
+            "doc_id": c.doc_id,
+            "part": hit.part,
+            "section_number": hit.section_number,
+            "section_title": hit.section_title,
+            "subsection": hit.subsection,
+            "point": hit.point,
+            "paragraph": c.paragraph,
+            "quote": c.text,
+            "start": c.start,
+            "end": c.end,
+            "reference": hit.reference,
+            "what": c.what,
+            "obligation": c.obligation,
+            **c.fields(),
+        }
+
+
+def listed_commitments(engine: SearchEngine, document: Document) -> list[Listed]:
+    """A document's commitments with references built by the engine (SearchEngine.hit)."""
+    from retrieval.passages import Passage
+
+    doc = engine.documents.index(document)
+    return [
+        Listed(c, engine.hit(Passage(doc, c.paragraph, c.start, c.end), 0.0, 0.0, []))
+        for c in engine.commitments.by_document[doc]
+    ]
+
+
+def grouped_by_part(items: list[Listed]) -> list[tuple[str, list[Listed]]]:
+    """Commitments grouped under their part heading (开场白, 第一部分「…」, 结束语), in order."""
+    groups: dict[str, list[Listed]] = {}
+    for item in items:
+        groups.setdefault(item.part_heading, []).append(item)
+    return list(groups.items())
+
+
+def field_summary(commitment: Commitment) -> str:
+    """频次：每年；数量：不少于、X次；时间：年底；责任：分管副市长 (the fields found)."""
+    names = {"how_often": "频次", "how_much": "数量", "when": "时间", "who": "责任"}
+    return "；".join(
+        f"{names[name]}：{'、'.join(values)}" for name, values in commitment.fields().items() if values
+    )
+
+
+def commitments_text(engine: SearchEngine, document: Document) -> str:
+    """The terminal listing: commitments grouped by part, each with reference and fields."""
+    items = listed_commitments(engine, document)
+    lines = [f"《{document.meta.title}》承诺与要求：{len(items)} 条"]
+    number = 0
+    for heading, group in grouped_by_part(items):
+        lines.append(f"\n{heading}")
+        for item in group:
+            number += 1
+            extras = " · ".join(x for x in (item.hit.subsection, item.hit.point) if x)
+            place = f"（{extras + '，' if extras else ''}第{item.commitment.paragraph}段）"
+            lines.append(f"{number}. 「{item.commitment.text}」{place}")
+            lines.append(f"   {field_summary(item.commitment)}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Score:
+    name: str
+    true_positive: int = 0
+    false_positive: int = 0
+    false_negative: int = 0
+    true_negative: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        found = self.true_positive + self.false_positive
+        return self.true_positive / found if found else 1.0
+
+    @property
+    def recall(self) -> float:
+        labelled = self.true_positive + self.false_negative
+        return self.true_positive / labelled if labelled else 1.0
+
+    def summary(self) -> str:
+        total = self.true_positive + self.false_positive + self.false_negative + self.true_negative
+        labelled = self.true_positive + self.false_negative
+        return (
+            f"{self.name}: {total} sentences, {labelled} commitments; "
+            f"precision {self.precision:.0%} ({self.true_positive}/{self.true_positive + self.false_positive}), "
+            f"recall {self.recall:.0%} ({self.true_positive}/{labelled})"
+        )
+
+
+def score_labels(documents: list[Document], path: Path) -> list[Score]:
+    """Precision and recall of the rules on a labelled file, per stratum and overall."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    by_id = {d.doc_id: d for d in documents}
+    found_cache: dict[str, set[int]] = {}
+    total = Score("all")
+    scores = []
+    for stratum, rows in data.items():
+        score = Score(stratum)
+        for row in rows:
+            document = by_id.get(row["doc"])
+            if document is None:
+                raise LookupError(f"labelled document {row['doc']} is not in the corpus")
+            if document.text[row["start"] : row["start"] + len(row["text"])] != row["text"]:
+                raise ValueError(f"labelled sentence moved: {row['doc']} @{row['start']}")
+            if row["doc"] not in found_cache:
+                found_cache[row["doc"]] = {c.start for c in document_commitments(document)}
+            predicted = row["start"] in found_cache[row["doc"]]
+            for target in (score, total):
+                if predicted and row["commitment"]:
+                    target.true_positive += 1
+                elif predicted:
+                    target.false_positive += 1
+                    target.errors.append(f"FP {row['text']}")
+                elif row["commitment"]:
+                    target.false_negative += 1
+                    target.errors.append(f"FN {row['text']}")
+                else:
+                    target.true_negative += 1
+        scores.append(score)
+    return [*scores, total]
