@@ -7,6 +7,10 @@ Buttons carry keys the bot can resolve again after a restart or a reload:
 * ``s|<doc>|<part>``                    a whole part, sent as follow-up messages
 * ``l|<page>``                          a page of the speech list
 * ``o|<doc>``                           a speech's outline
+* ``c|<doc>|<page>``                    a page of a speech's commitments (bot/commitments.py)
+* ``cp|<doc>|<paragraph>|<page>``      a commitment's whole paragraph, and back to its page
+* ``cx|<doc>``                         a speech's commitments as a CSV file
+* ``cl|<page>``                        a page of the speech chooser for /commitments
 
 ``<doc>`` is a short hash of the doc_id, ``<qid>`` a short hash of the question; the
 question itself is found in the store, or rebuilt from the message the reply answers.
@@ -25,6 +29,7 @@ MAX_BYTES = 64
 KEY_CHARS = 10
 SEPARATOR = "|"
 KINDS = {"m": 2, "p": 4, "s": 2, "l": 1, "o": 1}  # kind -> number of fields after it
+KINDS |= {"c": 2, "cp": 3, "cx": 1, "cl": 1}  # commitments (bot/commitments.py)
 
 
 def short_hash(text: str) -> str:
@@ -70,7 +75,7 @@ def decode(data: str | None) -> Callback | None:
     if KINDS.get(kind) != len(fields):
         return None
     callback = Callback(kind, tuple(fields))
-    numeric = {"m": (1,), "p": (1, 3), "l": (0,)}.get(kind, ())
+    numeric = {"m": (1,), "p": (1, 3), "l": (0,), "c": (1,), "cp": (1, 2), "cl": (0,)}.get(kind, ())
     if not all(callback.fields[i].isdigit() for i in numeric):
         return None
     return callback

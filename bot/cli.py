@@ -1,4 +1,4 @@
-"""The `speechbot` command: ask, corpus check, outline, eval, chat, serve, run."""
+"""The `speechbot` command: ask, corpus check, outline, commitments, eval, chat, serve, run."""
 
 from __future__ import annotations
 
@@ -64,6 +64,39 @@ def cmd_outline(args: argparse.Namespace) -> int:
         print(err, file=sys.stderr)
         return 2
     print(outline_text(document))
+    return 0
+
+
+def cmd_commitments(args: argparse.Namespace) -> int:
+    """A speech's commitments grouped by part (all speeches without DOC); --json, --csv, --score."""
+    import json
+
+    from bot.answering import DocumentNotFound, find_document
+    from retrieval.commitments import commitments_text, listed_commitments, score_labels
+
+    engine = _engine(args.corpus)
+    if args.score:
+        for score in score_labels(engine.documents, args.score):
+            print(score.summary())
+            if score.name == "all":
+                print("\n".join(f"  {error}" for error in score.errors))
+        return 0
+    try:
+        documents = [find_document(engine, args.doc)] if args.doc else engine.documents
+    except DocumentNotFound as err:
+        print(err, file=sys.stderr)
+        return 2
+    for document in documents:
+        if args.csv:
+            from bot.commitments import commitments_csv
+
+            sys.stdout.buffer.write(commitments_csv(listed_commitments(engine, document)))
+        elif args.json:
+            items = [item.to_json() for item in listed_commitments(engine, document)]
+            record = {"doc_id": document.doc_id, "title": document.meta.title, "commitments": items}
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            print(commitments_text(engine, document) + "\n", flush=True)
     return 0
 
 
@@ -174,6 +207,16 @@ def parser() -> argparse.ArgumentParser:
     outline.add_argument("doc", metavar="DOC", help="doc id, or a unique part of its id or title")
     _corpus_option(outline)
     outline.set_defaults(func=cmd_outline)
+
+    pledges = sub.add_parser("commitments", help="commitments of a speech, grouped by part")
+    pledges.add_argument("doc", nargs="?", metavar="DOC", help="doc id or a unique part of it (default: all)")
+    _corpus_option(pledges)
+    pledges.add_argument("--json", action="store_true", help="one JSON object per speech per line")
+    pledges.add_argument("--csv", action="store_true", help="CSV (UTF-8 with BOM) on stdout")
+    pledges.add_argument(
+        "--score", type=Path, metavar="LABELS", help="precision/recall on a labelled YAML file"
+    )
+    pledges.set_defaults(func=cmd_commitments)
 
     evaluation = sub.add_parser("eval", help="run YAML question sets")
     evaluation.add_argument(

@@ -17,6 +17,7 @@ HELP = """<b>讲话问答机器人</b>
 
 <b>命令</b>
 /speeches 收录的讲话与提纲
+/commitments 讲话中的承诺与要求（时间、频次、数量、责任人），可导出 CSV
 /ask 问题 提问（群组中使用）
 /help 本说明"""
 
@@ -36,6 +37,7 @@ RELOADING = "正在重新载入语料，期间照常回答问题……"
 USER_COMMANDS = [
     BotCommand("ask", "提问：/ask 问题"),
     BotCommand("speeches", "收录的讲话"),
+    BotCommand("commitments", "讲话中的承诺与要求"),
     BotCommand("help", "使用说明"),
     BotCommand("start", "开始"),
 ]

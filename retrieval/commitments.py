@@ -3,12 +3,13 @@
 
 A sentence is a commitment when it holds an obligation or decision (要, 必须, 我提出, 拟…,
 or the imperative of a report's work-plan part) and at least one checkable element. The
-rules and word lists live in data/commitments.yaml; eval/commitments_labelled.yaml is the
+rules and word lists live in data/commitments.yaml; eval/labels/commitments.yaml is the
 hand-labelled sample they are measured on (`score_labels`).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import yaml
 
 from retrieval.document import CLOSING, OPENING, Document, Paragraph
 from retrieval.normalize import fold
+from retrieval.passages import Passage
 from retrieval.references import part_label
 
 if TYPE_CHECKING:
@@ -31,6 +33,9 @@ RULE_FOR_FIELD = {"how_often": "frequency", "how_much": "quantity", "when": "dea
 CLAUSE_END_RE = re.compile(r"[，,；;。！!？?：:]")
 POINT_OBLIGATION_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,2}|第[一二三四五六七八九十]{1,2})要")
 PLAN_LEAD_RE = re.compile(r"[:：]")
+QUOTED_RE = re.compile(r"“[^“”]{0,30}”|《[^《》]{0,40}》")
+TITLE_RE = re.compile(r"《[^《》]{0,40}》")
+QUESTION_END_RE = re.compile(r"[？?][”’」』）)]*$")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class Rules:
     obligation: re.Pattern[str]
     plan_title: re.Pattern[str]
     plan_not_title: re.Pattern[str]
+    owner_obligation: re.Pattern[str]
     fields: dict[str, re.Pattern[str]]
     question: re.Pattern[str]
 
@@ -53,6 +59,7 @@ def rules() -> Rules:
         obligation=_alternatives(data["obligation"]),
         plan_title=re.compile(data["plan_part"]["title"]),
         plan_not_title=re.compile(data["plan_part"]["not_title"]),
+        owner_obligation=re.compile(data["owner_obligation"]),
         fields={name: _alternatives(data[rule]) for name, rule in RULE_FOR_FIELD.items()},
         question=_alternatives(data["question"]),
     )
@@ -85,13 +92,44 @@ class Commitment:
         return {name: list(getattr(self, name)) for name in FIELDS}
 
 
-def _found(pattern: re.Pattern[str], folded: str, original: str) -> list[tuple[int, str]]:
-    """Non-empty matches as (offset, original text), distinct texts in order."""
+class Scan:
+    """Every rule's matches in one document, found in one pass per rule over the folded
+    text (fold keeps offsets), then looked up per sentence."""
+
+    def __init__(self, document: Document) -> None:
+        current = rules()
+        self.folded = fold(document.text)
+        self.obligation = self._spans(current.obligation, unquoted(self.folded))
+        untitled = TITLE_RE.sub(lambda m: " " * len(m.group()), self.folded)
+        self.fields = {
+            name: self._spans(pattern, untitled if name == "who" else self.folded)
+            for name, pattern in current.fields.items()
+        }
+
+    @staticmethod
+    def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+        return [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
+
+    @staticmethod
+    def within(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+        first = bisect.bisect_left(spans, (start, start))
+        last = bisect.bisect_left(spans, (end, end), first)
+        return [span for span in spans[first:last] if span[1] <= end]
+
+
+def _found(spans: list[tuple[int, int]], original: str, offset: int) -> list[tuple[int, str]]:
+    """Matches as (offset in the sentence, original text), distinct texts in order."""
     seen: dict[str, int] = {}
-    for match in pattern.finditer(folded):
-        if match.end() > match.start():
-            seen.setdefault(original[match.start() : match.end()].strip(), match.start())
-    return sorted((offset, text) for text, offset in seen.items())
+    for start, end in spans:
+        seen.setdefault(original[start - offset : end - offset].strip(), start - offset)
+    return sorted((at, text) for text, at in seen.items())
+
+
+def is_review_part(document: Document, paragraph: Paragraph) -> bool:
+    """Whether a paragraph is in a part that looks back (2023年工作回顾): what it 坚持 and 确保
+    was done, not promised."""
+    section = document.section(paragraph.section)
+    return section is not None and bool(rules().plan_not_title.search(fold(section.title)))
 
 
 def is_plan_part(document: Document, paragraph: Paragraph) -> bool:
@@ -102,6 +140,20 @@ def is_plan_part(document: Document, paragraph: Paragraph) -> bool:
     title = fold(section.title)
     current = rules()
     return bool(current.plan_title.search(title)) and not current.plan_not_title.search(title)
+
+
+def unquoted(folded: str) -> str:
+    """The text with quoted names blanked (“五个必须”, 《…条例》): a word inside them obliges nobody."""
+    return QUOTED_RE.sub(lambda m: " " * len(m.group()), folded)
+
+
+def owner_is_bound(folded: str, owners: list[tuple[int, str]]) -> bool:
+    """Whether some owner is followed, within its clause, by a binding word (必须, 负责…)."""
+    for offset, _ in owners:
+        clause_end = CLAUSE_END_RE.search(folded, offset)
+        if rules().owner_obligation.search(folded, offset, clause_end.start() if clause_end else len(folded)):
+            return True
+    return False
 
 
 def _inherited_obligation(document: Document, paragraph: Paragraph, start: int) -> str | None:
@@ -116,28 +168,32 @@ def _inherited_obligation(document: Document, paragraph: Paragraph, start: int) 
     lead = document.text[first_start:first_end]
     colon = PLAN_LEAD_RE.search(lead)
     if colon and start < first_end + 200:
-        found = rules().obligation.search(fold(lead[: colon.start()]))
+        found = rules().obligation.search(unquoted(fold(lead[: colon.start()])))
         if found:
             return lead[found.start() : found.end()]
     return None
 
 
 def sentence_commitment(
-    document: Document, paragraph: Paragraph, start: int, end: int, plan: bool
+    document: Document, paragraph: Paragraph, start: int, end: int, plan: bool, scan: Scan
 ) -> Commitment | None:
     """The commitment a sentence states, or None."""
-    current = rules()
     original = document.text[start:end]
-    folded = fold(original)
-    elements = {name: _found(pattern, folded, original) for name, pattern in current.fields.items()}
-    if not any(elements.values()):
-        return None
-    obligation = current.obligation.search(folded)
+    if QUESTION_END_RE.search(original.rstrip()):
+        return None  # 明年准备达到什么目标？ asks, it does not commit
+    obligation = scan.within(scan.obligation, start, end)
     if obligation:
-        marker = original[obligation.start() : obligation.end()]
+        marker = document.text[obligation[0][0] : obligation[0][1]]
     else:
         marker = _inherited_obligation(document, paragraph, start) or ("工作安排" if plan else None)
     if marker is None:
+        return None
+    elements = {
+        name: _found(scan.within(spans, start, end), original, start) for name, spans in scan.fields.items()
+    }
+    checkable = any(elements[name] for name in FIELDS if name != "who")
+    folded = scan.folded[start:end]
+    if not checkable and not (elements["who"] and owner_is_bound(folded, elements["who"])):
         return None
     first = min(offset for found in elements.values() for offset, _ in found)
     clause_start = max((m.end() for m in CLAUSE_END_RE.finditer(original, 0, first)), default=0)
@@ -160,12 +216,13 @@ def sentence_commitment(
 def document_commitments(document: Document) -> list[Commitment]:
     """Every commitment sentence of a document, in text order."""
     found: list[Commitment] = []
+    scan = Scan(document)
     for paragraph in document.paragraphs:
-        if not paragraph.indexed:
+        if not paragraph.indexed or is_review_part(document, paragraph):
             continue
         plan = is_plan_part(document, paragraph)
         for start, end in paragraph.sentences:
-            commitment = sentence_commitment(document, paragraph, start, end, plan)
+            commitment = sentence_commitment(document, paragraph, start, end, plan, scan)
             if commitment is not None:
                 found.append(commitment)
     return found
@@ -191,15 +248,15 @@ class CommitmentIndex:
                 )
         return index
 
-    def weight(self, doc: int, paragraph: int, start: int, end: int) -> float:
+    def weight(self, passage: Passage) -> float:
         """1 for a passage that opens with a commitment sentence, 0.5 for one that holds one
         further on, else 0: a commitment question then quotes the commitment itself."""
-        spans = self.spans.get((doc, paragraph))
+        spans = self.spans.get((passage.doc, passage.paragraph))
         if not spans:
             return 0.0
-        if any(s == start for s, _ in spans):
+        if any(start == passage.start for start, _ in spans):
             return 1.0
-        return 0.5 if any(start < s and e <= end for s, e in spans) else 0.0
+        return 0.5 if any(passage.start < s and e <= passage.end for s, e in spans) else 0.0
 
     def __len__(self) -> int:
         return sum(map(len, self.by_document))
@@ -242,8 +299,6 @@ class Listed:
 
 def listed_commitments(engine: SearchEngine, document: Document) -> list[Listed]:
     """A document's commitments with references built by the engine (SearchEngine.hit)."""
-    from retrieval.passages import Passage
-
     doc = engine.documents.index(document)
     return [
         Listed(c, engine.hit(Passage(doc, c.paragraph, c.start, c.end), 0.0, 0.0, []))

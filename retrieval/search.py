@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from retrieval import cache
+from retrieval.commitments import CommitmentIndex, is_commitment_question
 from retrieval.corpus import Corpus, load_corpus
 from retrieval.document import Document
 from retrieval.index import BM25Index
@@ -26,6 +27,7 @@ RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the firs
 CANDIDATES = 300  # best BM25 passages re-ranked per question
 HEADING_WEIGHT = 0.5  # share of a word's idf earned by appearing in a title above the passage
 PROXIMITY_GAP = 2  # characters allowed between two question words that "stand together"
+COMMITMENT_WEIGHT = 0.3  # share of the question's idf a commitment passage earns (commitment questions)
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ class SearchEngine:
         self.index = build_index(parts)
         self.names = DocumentNames(self.documents)
         self.folded = [fold(document.text) for document in self.documents]
+        self.commitments = CommitmentIndex.build(self.documents)
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
 
@@ -162,7 +165,7 @@ class SearchEngine:
         content = [w for w in words if w not in naming_words] or words
         answer.named_documents = [self.documents[d].doc_id for d in sorted(named)]
         answer.missing_terms = [w for w in content if w not in self.index.vocabulary]
-        hits = self._ranked_hits(content, named, offset + top + 1)
+        hits = self._ranked_hits(content, named, offset + top + 1, is_commitment_question(question))
         answer.terms = unique(content + self.scoring_terms(content))
         answer.hits = hits[offset : offset + top]
         answer.more = len(hits) > offset + top
@@ -184,7 +187,9 @@ class SearchEngine:
                 found.extend(c for c in word if is_cjk(c) and c in vocabulary)
         return unique(found)
 
-    def _ranked_hits(self, words: list[str], named: set[int], wanted: int) -> list[Hit]:
+    def _ranked_hits(
+        self, words: list[str], named: set[int], wanted: int, commitment: bool = False
+    ) -> list[Hit]:
         """Relevant, non-overlapping hits: named documents' passages first, then by BM25
         (plus a bonus for question words standing together) times the share of the
         question found around the passage."""
@@ -204,7 +209,8 @@ class SearchEngine:
                 continue
             bonus = proximity_bonus(folded[passage.start : passage.end], terms, idf)
             heading = HEADING_WEIGHT * sum(idf[t] for t in terms if t in self.heading_text(passage))
-            score = (scores[passage_id] + bonus + heading) * coverage
+            pledge = commitment * COMMITMENT_WEIGHT * total_idf * self.commitments.weight(passage)
+            score = (scores[passage_id] + bonus + heading + pledge) * coverage
             ranked.append((passage.doc in named, float(score), coverage, passage_id))
         ranked.sort(reverse=True)
         chosen: list[Hit] = []
