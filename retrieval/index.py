@@ -99,6 +99,32 @@ class BM25Index:
             result[self.matrix.indices[begin:end]] += self.matrix.data[begin:end]
         return result
 
+    def top(self, terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ids and scores of the (at most) k best-scoring passages, best first.
+
+        Only the postings of the query terms are touched: when they are few, they are summed
+        sparsely (sort and reduce); when they are many, into a dense vector.
+        """
+        ids = [self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary]
+        spans = [(self.matrix.indptr[i], self.matrix.indptr[i + 1]) for i in ids]
+        postings = sum(end - begin for begin, end in spans)
+        if not postings:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        if postings * 8 < self.n_passages:
+            rows = np.concatenate([self.matrix.indices[b:e] for b, e in spans])
+            weights = np.concatenate([self.matrix.data[b:e] for b, e in spans]).astype(np.float64)
+            passages, inverse = np.unique(rows, return_inverse=True)
+            scores = np.bincount(inverse, weights=weights, minlength=len(passages))
+        else:
+            dense = self.scores([t for t in terms if t in self.vocabulary])
+            passages = np.flatnonzero(dense)
+            scores = dense[passages]
+        if len(passages) > k:
+            best = np.argpartition(-scores, k)[:k]
+            passages, scores = passages[best], scores[best]
+        order = np.argsort(-scores, kind="stable")
+        return passages[order], scores[order]
+
     def contains(self, passage: int, term: str) -> bool:
         term_id = self.vocabulary.get(term)
         if term_id is None:

@@ -194,14 +194,11 @@ class SearchEngine:
         (plus a bonus for question words standing together) times the share of the
         question found around the passage."""
         terms = self.scoring_terms(words)
-        scores = self.index.scores(terms)
-        candidates = np.flatnonzero(scores > 0)
-        if len(candidates) > CANDIDATES:
-            candidates = candidates[np.argpartition(-scores[candidates], CANDIDATES)[:CANDIDATES]]
+        candidates, bm25 = self.index.top(terms, CANDIDATES)
         idf = {w: self.index.term_idf(w) for w in unique(words + terms)}
         total_idf = sum(idf[w] for w in words)
         ranked = []
-        for passage_id in candidates.tolist():
+        for passage_id, passage_score in zip(candidates.tolist(), bm25.tolist(), strict=True):
             passage = self.passages[passage_id]
             folded = self.folded[passage.doc]
             coverage = self.coverage(folded, passage, words, idf) / total_idf
@@ -210,7 +207,7 @@ class SearchEngine:
             bonus = proximity_bonus(folded[passage.start : passage.end], terms, idf)
             heading = HEADING_WEIGHT * sum(idf[t] for t in terms if t in self.heading_text(passage))
             pledge = commitment * COMMITMENT_WEIGHT * total_idf * self.commitments.weight(passage)
-            score = (scores[passage_id] + bonus + heading + pledge) * coverage
+            score = (passage_score + bonus + heading + pledge) * coverage
             ranked.append((passage.doc in named, float(score), coverage, passage_id))
         ranked.sort(reverse=True)
         chosen: list[Hit] = []

@@ -95,3 +95,18 @@ def test_contains(corpus: list[list[str]]) -> None:
 def test_empty_index() -> None:
     index = BM25Index.from_terms([])
     assert index.scores(["a"]).shape == (0,)
+
+
+@pytest.mark.parametrize("n_passages", [40, 400])  # few postings per passage: dense; many: sparse
+def test_top_matches_full_scores(n_passages: int) -> None:
+    rng = random.Random(n_passages)
+    vocabulary = [f"w{i}" for i in range(n_passages)]
+    corpus = [[rng.choice(vocabulary) for _ in range(rng.randint(1, 12))] for _ in range(n_passages)]
+    index = BM25Index.from_terms(corpus)
+    for _ in range(20):
+        query = rng.sample(vocabulary, k=rng.randint(1, 4))
+        full = index.scores(query)
+        ids, scores = index.top(query, 5)
+        expected = sorted(full[full > 0], reverse=True)[:5]
+        assert np.allclose(scores, expected)
+        assert np.allclose(full[ids], scores)
