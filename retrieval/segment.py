@@ -97,14 +97,10 @@ def folded_terms(folded: str) -> list[str]:
     single-character words (5, a), and every Chinese character once per occurrence, so a
     question's word matches however the segmenter happened to cut the passage."""
     indexed = _indexed_words
-    words = []
-    for word in _cut(folded, for_search=True):
-        keep = indexed.get(word)
-        if keep is None:
-            keep = indexed[word] = _keep(word) and (len(word) > 1 or not is_cjk(word))
-        if keep:
-            words.append(word)
-    return words + CJK_RE.findall(folded.translate(_stop_characters()))
+    words = _cut(folded, for_search=True)
+    for word in set(words).difference(indexed):
+        indexed[word] = _keep(word) and (len(word) > 1 or not is_cjk(word))
+    return [w for w in words if indexed[w]] + CJK_RE.findall(folded.translate(_stop_characters()))
 
 
 _indexed_words: dict[str, bool] = {}  # word → whether it is an index term (a cache: words repeat)
