@@ -232,6 +232,7 @@ def main() -> None:
     print(
         f"{len(sentences):,} real sentences from corpus/; {len(questions)} questions; {os.cpu_count()} cores"
     )
+    print(shipped_corpus_figures(questions), flush=True)
     header = f"{'passages':>9} {'engine':>9} {'segment s':>9} {'index s':>8} {'peak MB':>8} {'serve MB':>8} {'disk MB':>8} {'cold s':>7} {'p50 ms':>8} {'p99 ms':>8}"
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
