@@ -33,6 +33,7 @@ from bot.keyboards import (
     paragraph_keyboard,
     speeches_keyboard,
 )
+from bot.metrics import Metrics, Timer, metrics_of, observe_answer, observe_reload
 from bot.render_html import (
     QUESTION_PREFIX,
     answer_html,
@@ -50,6 +51,7 @@ from bot.render_html import (
 )
 from bot.state import BotState, get_state
 from bot.uploads import UploadRefused, check_file, check_size, safe_name, store
+from retrieval.search import Answer
 
 log = logging.getLogger(__name__)
 INLINE_TOP = 5
@@ -98,22 +100,41 @@ def is_admin(update: Update, state: BotState) -> bool:
 
 def answer_view(state: BotState, question: str, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
     """The answer page at `offset` for a question, as HTML and its keyboard."""
+    text, keyboard, _ = answer_page(state, question, offset)
+    return text, keyboard
+
+
+def answer_page(
+    state: BotState, question: str, offset: int
+) -> tuple[str, InlineKeyboardMarkup | None, Answer]:
+    """`answer_view` and the Answer it shows (for metrics and the log)."""
     answer = state.asker.ask(question, offset=offset)
     qid = state.questions.put(question)
     if offset > 0 and not answer.hits:
-        return no_more_html(question), answer_keyboard(qid, offset, state.asker.top, [], False)
+        return no_more_html(question), answer_keyboard(qid, offset, state.asker.top, [], False), answer
     rendered = answer_html(answer, offset)
     more = answer.more or len(rendered.shown) < len(answer.hits)
-    return rendered.text, answer_keyboard(qid, offset, state.asker.top, rendered.shown, more)
+    return rendered.text, answer_keyboard(qid, offset, state.asker.top, rendered.shown, more), answer
 
 
-async def reply_answer(message: Message, question: str, state: BotState) -> None:
+async def reply_answer(
+    message: Message,
+    question: str,
+    state: BotState,
+    metrics: Metrics | None = None,
+    update_id: int | None = None,
+) -> None:
+    timer = Timer()
+    via = "private" if message.chat.type == ChatType.PRIVATE else "group"
     problem = state.asker.problem(question)
     if problem:
         await message.reply_text(esc(problem), do_quote=True)
+        observe_answer(metrics, via, question, None, 0.0, timer(), update_id, state.settings.log_questions)
         return
-    text, keyboard = await asyncio.to_thread(answer_view, state, question, 0)
+    text, keyboard, answer = await asyncio.to_thread(answer_page, state, question, 0)
+    searched = timer()
     await message.reply_text(text, reply_markup=keyboard, do_quote=True)
+    observe_answer(metrics, via, question, answer, searched, timer(), update_id, state.settings.log_questions)
 
 
 def recover_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qid: str) -> str | None:
@@ -157,7 +178,7 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not question:
         await message.reply_text(esc(texts.ASK_USAGE), do_quote=True)
         return
-    await reply_answer(message, question, get_state(context))
+    await reply_answer(message, question, get_state(context), metrics_of(context), update.update_id)
 
 
 async def on_speeches(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -175,12 +196,14 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(texts.NOT_ADMIN)
         return
     status = await message.reply_text(esc(texts.RELOADING))
-    await status.edit_text(await reload_report(state))
+    await status.edit_text(await reload_report(state, metrics_of(context), "command"))
 
 
-async def reload_report(state: BotState) -> str:
+async def reload_report(state: BotState, metrics: Metrics | None = None, via: str = "command") -> str:
     old = state.holder.engine
     report = await state.holder.reload()
+    if metrics is not None:
+        observe_reload(metrics, report, via)
     return reload_html(report, len(old.documents), len(old.passages))
 
 
@@ -203,7 +226,8 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """In a private chat every text message is a question."""
     message = update.effective_message
-    await reply_answer(message, strip_mention(message.text or "", context.bot.username), get_state(context))
+    question = strip_mention(message.text or "", context.bot.username)
+    await reply_answer(message, question, get_state(context), metrics_of(context), update.update_id)
 
 
 async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -214,7 +238,8 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == bot.id
     if not (to_bot or mentions_bot(message, bot.username, bot.id)):
         return
-    await reply_answer(message, strip_mention(message.text or "", bot.username), get_state(context))
+    question = strip_mention(message.text or "", bot.username)
+    await reply_answer(message, question, get_state(context), metrics_of(context), update.update_id)
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -245,7 +270,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         f"{len(document.sections)} 个部分。正在重新载入……",
         do_quote=True,
     )
-    await message.reply_text(await reload_report(state))
+    await message.reply_text(await reload_report(state, metrics_of(context), "upload"))
 
 
 # --------------------------------------------------------------------------- buttons
@@ -326,11 +351,18 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     inline = update.inline_query
     state = get_state(context)
     question = inline.query.strip()
+    timer = Timer()
     if not question or state.asker.problem(question):
         await inline.answer([], cache_time=5)
+        if question:  # an empty query is the user opening inline mode, not a question
+            show = state.settings.log_questions
+            observe_answer(
+                metrics_of(context), "inline", question, None, 0.0, timer(), update.update_id, show
+            )
         return
     offset = int(inline.offset) if inline.offset.isdigit() else 0
     answer = await asyncio.to_thread(state.holder.engine.ask, question, INLINE_TOP, offset)
+    searched = timer()
     results = [
         InlineQueryResultArticle(
             id=str(offset + number),
@@ -355,15 +387,34 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ]
     next_offset = str(offset + len(answer.hits)) if answer.more else ""
     await inline.answer(results, cache_time=30, is_personal=False, next_offset=next_offset)
+    if offset == 0:  # further pages of the same question are not new questions
+        show = state.settings.log_questions
+        observe_answer(
+            metrics_of(context), "inline", question, answer, searched, timer(), update.update_id, show
+        )
 
 
 # --------------------------------------------------------------------------- errors
 
 
+def describe_update(update: object, whole: bool = False) -> object:
+    """What the error log says about an update: all of it, or only what carries no text."""
+    if not isinstance(update, Update):
+        return update
+    if whole:
+        return update.to_dict()
+    kind = next((key for key, value in update.to_dict().items() if key != "update_id" and value), "unknown")
+    chat = update.effective_chat
+    return {"update_id": update.update_id, "kind": kind, "chat_type": chat.type if chat else None}
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the error with its update; tell the user something went wrong (never a traceback)."""
-    shown = update.to_dict() if isinstance(update, Update) else update
-    log.error("error while handling update %s", shown, exc_info=context.error)
+    """Log the error with its update; tell the user something went wrong (never a traceback).
+
+    The update is logged whole only with log_questions; otherwise its id and kind (no text)."""
+    metrics_of(context).error(context.error)
+    show = get_state(context).settings.log_questions if "state" in context.bot_data else False
+    log.error("error while handling update %s", describe_update(update, show), exc_info=context.error)
     if not isinstance(update, Update):
         return
     try:

@@ -1,0 +1,109 @@
+"""Log lines: plain text or JSON lines, secrets masked, and the one line per answered question.
+
+Every line goes through a formatter that replaces the bot token and the webhook secret
+with ``[redacted]``, whatever logged them. Question texts are private: they appear only
+when ``log_questions`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+REDACTED = "[redacted]"
+QUIET_LOGGERS = ("httpx", "httpcore", "tornado.access")  # httpx logs request URLs, which hold the token
+
+answers_log = logging.getLogger("speechbot.answers")
+reload_log = logging.getLogger("speechbot.reloads")
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats as text or as one JSON object per line, then masks every secret."""
+
+    def __init__(self, json_lines: bool = False, secrets: Iterable[str | None] = ()) -> None:
+        super().__init__(TEXT_FORMAT)
+        self.json_lines = json_lines
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = self._json(record) if self.json_lines else super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def _json(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, Mapping):
+            entry.update(fields)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure(
+    json_lines: bool = False, secrets: Iterable[str | None] = (), level: int = logging.INFO
+) -> None:
+    """Root logging to stderr (journald and `docker logs` read it), with URLs kept out."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(RedactingFormatter(json_lines, secrets))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields: Any) -> None:
+    """One line: `name key=value …` as text, or the fields as JSON keys (with "event": name)."""
+    shown = " ".join(f"{key}={_text(value)}" for key, value in fields.items())
+    logger.log(level, "%s %s", name, shown, extra={"fields": {"event": name, **fields}})
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False) if _needs_quotes(value) else value
+    return str(value)
+
+
+def _needs_quotes(value: str) -> bool:
+    return not value or any(c.isspace() or c in '"=\\' for c in value)
+
+
+def log_answer(
+    *,
+    via: str,
+    found: bool,
+    hits: int,
+    latency: float,
+    total: float | None = None,
+    question: str = "",
+    update_id: int | None = None,
+    show_question: bool = False,
+    refused: bool = False,
+) -> None:
+    """The line for one answered question: where from, result, hit count, latency; text only if allowed."""
+    fields: dict[str, Any] = {"via": via}
+    if update_id is not None:
+        fields["update_id"] = update_id
+    fields.update(
+        result="refused" if refused else ("found" if found else "not_found"),
+        hits=hits,
+        latency_ms=round(latency * 1000, 1),
+    )
+    if total is not None:
+        fields["total_ms"] = round(total * 1000, 1)
+    fields["chars"] = len(question)
+    if show_question:
+        fields["question"] = question
+    event(answers_log, "answered", **fields)
