@@ -19,7 +19,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.answering import DocumentNotFound, find_document
 from bot.callbacks import decode, doc_key, find_by_key
-from bot.keyboards import SPEECHES_PER_PAGE, button, label
+from bot.keyboards import SPEECHES_PER_PAGE, button, speeches_keyboard
 from bot.render_html import LIMIT, esc, length, paragraph_html, quoted
 from bot.state import get_state
 from retrieval.commitments import Listed, field_summary, listed_commitments
@@ -105,19 +105,7 @@ def commitments_keyboard(
 
 
 def chooser_keyboard(documents: list[Document], page: int) -> InlineKeyboardMarkup | None:
-    first = page * SPEECHES_PER_PAGE
-    rows = [
-        [button(f"{n}. {label(d.meta.title)}", "c", doc_key(d.doc_id), 0)]
-        for n, d in enumerate(documents[first : first + SPEECHES_PER_PAGE], first + 1)
-    ]
-    paging = []
-    if page > 0:
-        paging.append(button("◀ 上一页", "cl", page - 1))
-    if first + SPEECHES_PER_PAGE < len(documents):
-        paging.append(button("下一页 ▶", "cl", page + 1))
-    if paging:
-        rows.append(paging)
-    return InlineKeyboardMarkup(rows) if rows else None
+    return speeches_keyboard(documents, page, "c", "cl", 0)
 
 
 def commitments_csv(items: list[Listed]) -> bytes:

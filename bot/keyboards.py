@@ -49,17 +49,21 @@ def paragraph_keyboard(document: Document, part: str, qid: str, offset: int) -> 
     )
 
 
-def speeches_keyboard(documents: list[Document], page: int) -> InlineKeyboardMarkup | None:
+def speeches_keyboard(
+    documents: list[Document], page: int, open_kind: str = "o", page_kind: str = "l", *open_args: object
+) -> InlineKeyboardMarkup | None:
+    """One page of speeches: a button per speech (callback `open_kind`, its key, `open_args`)
+    and 上一页/下一页 (callback `page_kind`)."""
     first = page * SPEECHES_PER_PAGE
     rows = [
-        [button(f"{n}. {label(d.meta.title)}", "o", doc_key(d.doc_id))]
+        [button(f"{n}. {label(d.meta.title)}", open_kind, doc_key(d.doc_id), *open_args)]
         for n, d in enumerate(documents[first : first + SPEECHES_PER_PAGE], first + 1)
     ]
     paging = []
     if page > 0:
-        paging.append(button("◀ 上一页", "l", page - 1))
+        paging.append(button("◀ 上一页", page_kind, page - 1))
     if first + SPEECHES_PER_PAGE < len(documents):
-        paging.append(button("下一页 ▶", "l", page + 1))
+        paging.append(button("下一页 ▶", page_kind, page + 1))
     if paging:
         rows.append(paging)
     return InlineKeyboardMarkup(rows) if rows else None
