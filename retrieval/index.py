@@ -88,16 +88,22 @@ class BM25Index:
             return float(lucene_idf(self.n_passages, np.array([0.0]))[0])
         return float(self.idf[term_id])
 
+    def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The passage ids and weights of every posting of the (known, distinct) terms."""
+        spans = [
+            (self.matrix.indptr[i], self.matrix.indptr[i + 1])
+            for i in (self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary)
+        ]
+        if not spans:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        rows = np.concatenate([self.matrix.indices[b:e] for b, e in spans])
+        weights = np.concatenate([self.matrix.data[b:e] for b, e in spans]).astype(np.float64)
+        return rows, weights
+
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every passage for the query terms (dense vector)."""
-        result = np.zeros(self.n_passages, dtype=np.float64)
-        for term in terms:
-            term_id = self.vocabulary.get(term)
-            if term_id is None:
-                continue
-            begin, end = self.matrix.indptr[term_id], self.matrix.indptr[term_id + 1]
-            result[self.matrix.indices[begin:end]] += self.matrix.data[begin:end]
-        return result
+        rows, weights = self._postings(terms)
+        return np.bincount(rows, weights=weights, minlength=self.n_passages)
 
     def top(self, terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """The ids and scores of the (at most) k best-scoring passages, best first.
@@ -105,23 +111,18 @@ class BM25Index:
         Only the postings of the query terms are touched: when they are few, they are summed
         sparsely (sort and reduce); when they are many, into a dense vector.
         """
-        ids = [self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary]
-        spans = [(self.matrix.indptr[i], self.matrix.indptr[i + 1]) for i in ids]
-        postings = sum(end - begin for begin, end in spans)
-        if not postings:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        if postings * 8 < self.n_passages:
-            rows = np.concatenate([self.matrix.indices[b:e] for b, e in spans])
-            weights = np.concatenate([self.matrix.data[b:e] for b, e in spans]).astype(np.float64)
+        rows, weights = self._postings(terms)
+        if len(rows) * 8 < self.n_passages:
             passages, inverse = np.unique(rows, return_inverse=True)
             scores = np.bincount(inverse, weights=weights, minlength=len(passages))
+            if len(passages) > k:
+                best = np.argpartition(-scores, k)[:k]
+                passages, scores = passages[best], scores[best]
         else:
-            dense = self.scores([t for t in terms if t in self.vocabulary])
-            passages = np.flatnonzero(dense)
+            dense = np.bincount(rows, weights=weights, minlength=self.n_passages)
+            best = np.argpartition(-dense, k)[:k] if self.n_passages > k else np.arange(self.n_passages)
+            passages = best[dense[best] > 0]
             scores = dense[passages]
-        if len(passages) > k:
-            best = np.argpartition(-scores, k)[:k]
-            passages, scores = passages[best], scores[best]
         order = np.argsort(-scores, kind="stable")
         return passages[order], scores[order]
 
