@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import re
 import time
 
 from bot.holder import EngineHolder, Stats
 from retrieval.document import Document
 from retrieval.search import Answer, SearchEngine
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Asker:
@@ -25,6 +28,8 @@ class Asker:
             return "请输入问题，例如：廉政责任书多久签一次"
         if len(question) > self.max_chars:
             return f"问题太长（{len(question)} 字），请控制在 {self.max_chars} 字以内后重新提问。"
+        if LONE_SURROGATE.search(question):  # only a modified client sends these; nothing could encode them
+            return "问题中有无法识别的字符，请删去后重新提问。"
         return None
 
     def ask(self, question: str, offset: int = 0) -> Answer:

@@ -13,7 +13,6 @@ from telegram import BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOpt
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -29,6 +28,7 @@ from bot import handlers, logs, texts
 from bot.config import Settings
 from bot.holder import EngineHolder, ReloadReport
 from bot.metrics import Metrics, Timer, observe_reload
+from bot.retrying import RetryingRateLimiter
 from bot.state import BotState
 from bot.web import Status, start_server, stop_server, web_application
 
@@ -95,7 +95,7 @@ def build_application(
     if rate_limit:
         # Retry after Telegram's 429 "retry after N s" instead of failing the reply: with several
         # processes each limiter only sees its own share of the bot's ~30 messages a second.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        builder = builder.rate_limiter(RetryingRateLimiter(max_retries=RATE_LIMIT_RETRIES))
     app = builder.build()
     app.bot_data["state"] = BotState(settings, holder)
     app.bot_data["metrics"] = metrics if metrics is not None else Metrics()

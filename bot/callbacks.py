@@ -30,6 +30,7 @@ KEY_CHARS = 10
 SEPARATOR = "|"
 KINDS = {"m": 2, "p": 4, "s": 2, "l": 1, "o": 1}  # kind -> number of fields after it
 KINDS |= {"c": 2, "cp": 3, "cx": 1, "cl": 1}  # commitments (bot/commitments.py)
+MAX_DIGITS = 6  # page, paragraph and offset numbers: more comes only from a modified client
 
 
 def short_hash(text: str) -> str:
@@ -76,9 +77,14 @@ def decode(data: str | None) -> Callback | None:
         return None
     callback = Callback(kind, tuple(fields))
     numeric = {"m": (1,), "p": (1, 3), "l": (0,), "c": (1,), "cp": (1, 2), "cl": (0,)}.get(kind, ())
-    if not all(callback.fields[i].isdigit() for i in numeric):
+    if not all(is_number(callback.fields[i]) for i in numeric):
         return None
     return callback
+
+
+def is_number(field: str) -> bool:
+    """ASCII digits only ("²".isdigit() is true, but int("²") fails), and not absurdly many."""
+    return 0 < len(field) <= MAX_DIGITS and field.isascii() and field.isdigit()
 
 
 class QuestionStore:

@@ -21,6 +21,7 @@ from retrieval.search import Answer, Hit
 LIMIT = 4096
 ELLIPSIS = "…"
 QUESTION_PREFIX = "问："
+HEADING_MAX = 300  # a reference line (title, part, point) is shortened to this: a hit always fits
 
 
 def esc(text: str) -> str:
@@ -36,6 +37,8 @@ def shorten(text: str, budget: int) -> str:
     """Plain text cut to `budget` UTF-16 units, ending in … when cut."""
     if length(text) <= budget:
         return text
+    if budget <= 0:  # not even the …: without this, `quoted` would shorten "…" forever
+        return ""
     cut = text[: max(0, budget - 1)]
     while cut and length(cut) > budget - 1:
         cut = cut[:-1]
@@ -82,7 +85,7 @@ def question_line(question: str) -> str:
 
 
 def hit_block(hit: Hit, number: int, terms: list[str], budget: int = LIMIT) -> str:
-    heading = f"<b>{number}. {esc(hit_heading(hit))}</b>\n"
+    heading = f"<b>{number}. {esc(shorten(hit_heading(hit), HEADING_MAX))}</b>\n"
     return heading + quoted(hit.quote, terms, budget - length(heading))
 
 
@@ -130,7 +133,8 @@ def paragraph_reference(document: Document, paragraph: Paragraph) -> str:
 
 def paragraph_html(document: Document, paragraph: Paragraph, terms: Iterable[str] = ()) -> str:
     extras = "，".join(x for x in (document.meta.date, f"第{paragraph.number}段") if x)
-    heading = f"<b>{esc(paragraph_reference(document, paragraph))}（{esc(extras)}）</b>\n"
+    place = shorten(paragraph_reference(document, paragraph), HEADING_MAX)
+    heading = f"<b>{esc(place)}（{esc(extras)}）</b>\n"
     return heading + quoted(document.paragraph_text(paragraph), terms, LIMIT - length(heading))
 
 
@@ -165,7 +169,7 @@ def part_messages(document: Document, key: str, limit: int = LIMIT) -> list[str]
         return []
     first = paragraphs[0]
     label = part_label(first.kind, first.section, part_title(document, key).split("、", 1)[-1])
-    messages = [f"<b>《{esc(document.meta.title)}》{esc(label)}</b>"]
+    messages = [f"<b>{esc(shorten(f'《{document.meta.title}》{label}', HEADING_MAX))}</b>"]
     for paragraph in paragraphs:
         body = escaped_within(document.paragraph_text(paragraph), limit - 40)
         piece = f"<i>第{paragraph.number}段</i>\n" + body

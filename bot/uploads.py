@@ -12,6 +12,7 @@ from retrieval.document import Document
 from retrieval.reading import SUFFIXES, BadFile
 
 UNSAFE = re.compile(r"[^\w\-]+")
+MAX_STEM_BYTES = 200  # file systems allow 255 bytes a name; 80 CJK Extension B characters are 320
 
 
 class UploadRefused(ValueError):
@@ -25,7 +26,10 @@ def safe_name(file_name: str | None) -> str:
     suffix = f".{suffix.lower()}" if dot else ""
     if suffix not in SUFFIXES:
         raise UploadRefused("只接受 .txt、.md 或 .docx 文件。")
-    stem = UNSAFE.sub("_", stem).strip("._-")[:80] or "speech"
+    stem = UNSAFE.sub("_", stem).strip("._-")[:80]
+    while len(stem.encode("utf-8")) > MAX_STEM_BYTES:
+        stem = stem[:-1]
+    stem = stem.rstrip("._-") or "speech"
     if stem.lower().startswith(SKIPPED_NAMES):
         stem = "speech-" + stem
     return stem + suffix

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import os
 import pickle
+import stat
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from retrieval.corpus import METADATA_FILE, speech_files
 from retrieval.document import Document
 from retrieval.passages import DocumentPassages
 from retrieval.passages import document_passages as segment_document
+from retrieval.reading import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from retrieval.search import SearchEngine
@@ -50,11 +52,22 @@ def corpus_fingerprint(folder: Path) -> str:
     files = speech_files(folder) + sorted(folder.rglob(METADATA_FILE))
     for path in files:
         digest.update(path.relative_to(folder).as_posix().encode())
-        try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        except OSError:
-            digest.update(b"unreadable")
+        digest.update(_file_digest(path))
     return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> bytes:
+    """The content hash of a regular file; for anything the loader will reject unread (a FIFO,
+    a device, a file over the size limit) only its kind, size and time, so hashing never
+    blocks on a pipe or reads 100 MB."""
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_FILE_BYTES:
+            return f"{stat.S_IFMT(status.st_mode)}:{status.st_size}:{status.st_mtime_ns}".encode()
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").digest()
+    except OSError:
+        return b"unreadable"
 
 
 def cache_path(folder: Path, cache_dir: Path) -> Path:
