@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.harness import DEFAULT_TOKEN, BotClient, BotProcess, Services  # noqa: E402
+from tests.e2e.harness import DEFAULT_TOKEN, BotClient, BotProcess, Services, speechbot_command  # noqa: E402
 
 ADMIN = 42
 ERROR_TEXT = "抱歉，处理时出错了，请稍后再试。"  # bot/texts.py ERROR
@@ -198,24 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     services = Services.start(workdir / "services")
     bot: BotProcess | None = None
     try:
-        command = [
-            sys.executable,
-            "-m",
-            "bot",
-            "serve",
-            "--api-base-url",
-            "{api_base_url}",
-            "--webhook-url",
-            "{webhook_url}",
-            "--listen",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--admin",
-            str(ADMIN),
-            "--corpus",
-            str(corpus),
-        ]
+        command = speechbot_command(corpus, ADMIN)
         started = time.monotonic()
         bot = BotProcess(
             services,

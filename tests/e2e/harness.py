@@ -71,6 +71,21 @@ REPLY_METHODS = frozenset(
 )
 
 
+def speechbot_command(corpus: Path | str, admin: int, *options: str) -> list[str]:
+    """`python -m bot serve` in webhook mode against the emulator; BotProcess fills the
+    {api_base_url}, {webhook_url} and {port} placeholders."""
+    return [
+        sys.executable, "-m", "bot", "serve",
+        "--api-base-url", "{api_base_url}",
+        "--webhook-url", "{webhook_url}",
+        "--listen", LOCALHOST,
+        "--port", "{port}",
+        "--admin", str(admin),
+        "--corpus", str(corpus),
+        *options,
+    ]  # fmt: skip
+
+
 class HarnessError(RuntimeError):
     """A service or the bot could not be started / did not behave."""
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from .harness import DEFAULT_TOKEN, BotClient
+from .harness import DEFAULT_TOKEN, BotClient, speechbot_command
 
 SEED = Path(__file__).resolve().parents[2] / "corpus" / "seed"
 ADMIN = 42
@@ -19,24 +18,7 @@ WAIT = 20.0
 def speechbot(start_bot, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(SEED, corpus)
-    args = [
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        "--api-base-url",
-        "{api_base_url}",
-        "--webhook-url",
-        "{webhook_url}",
-        "--listen",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-        "--admin",
-        str(ADMIN),
-        "--corpus",
-        str(corpus),
-    ]
+    args = speechbot_command(corpus, ADMIN)
     env = {"SPEECHBOT_CACHE": str(tmp_path / "cache")}
     bot = start_bot(args, env=env, cwd=str(Path(__file__).resolve().parents[2]), ready_timeout=60)
     bot.corpus = corpus

@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from .harness import DEFAULT_TOKEN, LOCALHOST, BotClient, free_port
+from .harness import DEFAULT_TOKEN, LOCALHOST, BotClient, free_port, speechbot_command
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "corpus" / "seed"
@@ -35,17 +34,7 @@ def monitored(start_bot, tmp_path):
     config.write_text(
         f"log_format: json\nlog_questions: false\nmetrics_listen: {LOCALHOST}\nmetrics_port: {metrics_port}\n"
     )
-    args = [
-        sys.executable, "-m", "bot", "serve",
-        "--config", str(config),
-        "--api-base-url", "{api_base_url}",
-        "--webhook-url", "{webhook_url}",
-        "--listen", LOCALHOST,
-        "--port", "{port}",
-        "--secret-token", SECRET,
-        "--admin", str(ADMIN),
-        "--corpus", str(corpus),
-    ]  # fmt: skip
+    args = speechbot_command(corpus, ADMIN, "--config", str(config), "--secret-token", SECRET)
     env = {"SPEECHBOT_CACHE": str(tmp_path / "cache")}
     bot = start_bot(args, env=env, cwd=str(ROOT), ready_timeout=60)
     bot.metrics_port = metrics_port

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import uuid
 
 import httpx
 import pytest
-from e2e.harness import DEFAULT_TOKEN, BotClient, BotProcess
+from e2e.harness import DEFAULT_TOKEN, BotClient, BotProcess, speechbot_command
 from hostile_env import ADMIN, PROJECT, SEED
 from hostile_html import check
 
@@ -27,24 +26,7 @@ def launch(services, tmp_path):
     started: list[BotProcess] = []
 
     def _launch() -> BotProcess:
-        args = [
-            sys.executable,
-            "-m",
-            "bot",
-            "serve",
-            "--api-base-url",
-            "{api_base_url}",
-            "--webhook-url",
-            "{webhook_url}",
-            "--listen",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--admin",
-            str(ADMIN),
-            "--corpus",
-            str(corpus),
-        ]
+        args = speechbot_command(corpus, ADMIN)
         bot = BotProcess(
             services,
             args,
