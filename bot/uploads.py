@@ -50,13 +50,21 @@ def check_file(path: Path) -> Document:
 
 def store(data_path: Path, folder: Path, name: str) -> tuple[Path, bool]:
     """Move the checked file into the corpus folder atomically; returns (path, replaced)."""
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
     if target.resolve().parent != folder.resolve():
         raise UploadRefused("文件名不安全。")
     replaced = target.exists()
-    handle, temporary = tempfile.mkstemp(prefix=".upload-", dir=folder)
-    os.close(handle)
-    Path(temporary).write_bytes(data_path.read_bytes())
-    os.replace(temporary, target)
+    temporary: str | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".upload-", dir=folder)
+        os.close(handle)
+        Path(temporary).write_bytes(data_path.read_bytes())
+        os.replace(temporary, target)
+    except OSError as err:  # e.g. a corpus folder mounted read-only
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
+        raise UploadRefused(
+            f"无法写入语料目录（{err.strerror}），文件未保存；请由管理员在服务器上添加。"
+        ) from err
     return target, replaced
