@@ -12,20 +12,20 @@ import os
 import pickle
 import stat
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from retrieval.corpus import METADATA_FILE, speech_files
 from retrieval.document import Document
-from retrieval.passages import DocumentPassages
-from retrieval.passages import document_passages as segment_document
 from retrieval.reading import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from retrieval.search import SearchEngine
 
 INDEX_VERSION = "1"
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -92,23 +92,23 @@ def save(folder: Path, cache_dir: Path, fingerprint: str, engine: SearchEngine) 
     write_atomically(cache_path(folder, cache_dir), (fingerprint, engine))
 
 
-def document_passages(document: Document, cache_dir: Path) -> DocumentPassages:
-    """A document's passages and sentence terms, from the cache when this document's text and
-    the code are unchanged: a reload segments only the files that changed."""
-    key = hashlib.sha256(code_fingerprint() + document.content_hash.encode()).hexdigest()
+def per_document(document: Document, cache_dir: Path, compute: Callable[[Document], T]) -> T:
+    """`compute(document)` (its passages, its commitments), from the cache when this
+    document's text and the code are unchanged: a reload re-reads only the files that changed."""
+    key = hashlib.sha256(
+        code_fingerprint() + f"{compute.__name__}:{document.content_hash}".encode()
+    ).hexdigest()
     path = cache_dir / "documents" / f"{key}.pickle"
     try:
         with path.open("rb") as handle:
-            saved = pickle.load(handle)
-        if isinstance(saved, DocumentPassages):
-            return saved
+            return pickle.load(handle)
     except FileNotFoundError:
         pass
     except Exception as err:  # a truncated or foreign file is rebuilt, never trusted
         log.warning("ignoring unreadable cache file %s: %s", path, err)
-    passages = segment_document(document)
-    write_atomically(path, passages)
-    return passages
+    value = compute(document)
+    write_atomically(path, value)
+    return value
 
 
 def write_atomically(path: Path, value: Any) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -237,10 +237,13 @@ class CommitmentIndex:
     spans: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, documents: list[Document]) -> CommitmentIndex:
+    def build(
+        cls, documents: list[Document], find: Callable[[Document], list[Commitment]] | None = None
+    ) -> CommitmentIndex:
+        """Every document's commitments, found by `find` (default: document_commitments)."""
         index = cls()
         for doc, document in enumerate(documents):
-            commitments = document_commitments(document)
+            commitments = (find or document_commitments)(document)
             index.by_document.append(commitments)
             for commitment in commitments:
                 index.spans.setdefault((doc, commitment.paragraph), []).append(

@@ -66,10 +66,14 @@ class PassageTable:
     def __init__(self, parts: list[DocumentPassages]) -> None:
         rows = [(doc, *span) for doc, part in enumerate(parts) for span in part.spans]
         columns = np.array(rows, dtype=np.int32).reshape(-1, 4)
-        self.doc, self.paragraph, self.start, self.end = (np.ascontiguousarray(columns[:, i]) for i in range(4))
+        self.doc, self.paragraph, self.start, self.end = (
+            np.ascontiguousarray(columns[:, i]) for i in range(4)
+        )
 
     def __len__(self) -> int:
         return len(self.doc)
 
     def __getitem__(self, index: int) -> Passage:
-        return Passage(int(self.doc[index]), int(self.paragraph[index]), int(self.start[index]), int(self.end[index]))
+        return Passage(
+            int(self.doc[index]), int(self.paragraph[index]), int(self.start[index]), int(self.end[index])
+        )

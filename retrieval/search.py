@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from retrieval import cache
-from retrieval.commitments import CommitmentIndex, is_commitment_question
+from retrieval.commitments import CommitmentIndex, document_commitments, is_commitment_question
 from retrieval.corpus import Corpus, load_corpus
 from retrieval.document import Document
 from retrieval.index import BM25Index
@@ -22,6 +23,7 @@ from retrieval.passages import DocumentPassages, Passage, PassageTable, document
 from retrieval.references import chinese_number, reference
 from retrieval.segment import is_cjk, query_words, sub_words
 
+T = TypeVar("T")
 MIN_COVERAGE = 0.36  # calibrated: see README "Refusing off-topic questions"
 RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
 CANDIDATES = 300  # best BM25 passages re-ranked per question
@@ -124,15 +126,18 @@ class SearchEngine:
         started = time.perf_counter()
         self.corpus = corpus
         self.documents: list[Document] = corpus.documents
-        parts = [
-            cache.document_passages(document, cache_dir) if cache_dir else document_passages(document)
-            for document in self.documents
-        ]
+
+        def per_document(compute: Callable[[Document], T]) -> Callable[[Document], T]:
+            return (
+                (lambda document: cache.per_document(document, cache_dir, compute)) if cache_dir else compute
+            )
+
+        parts = list(map(per_document(document_passages), self.documents))
         self.passages = PassageTable(parts)
         self.index = build_index(parts)
         self.names = DocumentNames(self.documents)
         self.folded = [fold(document.text) for document in self.documents]
-        self.commitments = CommitmentIndex.build(self.documents)
+        self.commitments = CommitmentIndex.build(self.documents, per_document(document_commitments))
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import cache
+from retrieval import cache, search
 from retrieval.search import SearchEngine
 
 SPEECH = (
@@ -83,10 +83,13 @@ def test_rebuild_segments_only_changed_documents(corpus: Path, tmp_path: Path, m
     shutil.copy(corpus / "speech.txt", corpus / "second.txt")
     SearchEngine.from_folder(corpus, cache_dir=tmp_path / "cache")
     segmented = []
-    real = cache.segment_document
-    monkeypatch.setattr(
-        cache, "segment_document", lambda document: segmented.append(document.doc_id) or real(document)
-    )
+    real = search.document_passages
+
+    def document_passages(document):
+        segmented.append(document.doc_id)
+        return real(document)
+
+    monkeypatch.setattr(search, "document_passages", document_passages)
     (corpus / "second.txt").write_text(SPEECH.replace("廉政责任书", "目标责任书"), encoding="utf-8")
     engine = SearchEngine.from_folder(corpus, cache_dir=tmp_path / "cache")
     assert segmented == ["second"]
