@@ -44,11 +44,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_corpus_check(args: argparse.Namespace) -> int:
     from retrieval.corpus import load_corpus
+    from retrieval.passages import passage_count
     from retrieval.render import corpus_report
-    from retrieval.search import SearchEngine
 
     corpus = load_corpus(args.dir)
-    passages = len(SearchEngine(corpus).passages) if corpus.documents else 0
+    passages = sum(map(passage_count, corpus.documents))
     print(corpus_report(corpus, passages))
     return 0 if corpus.documents else 1
 

@@ -34,6 +34,11 @@ def sentence_windows(sentences: list[tuple[int, int]], limit: int = WINDOW_CHARS
     return windows
 
 
+def passage_count(document: Document) -> int:
+    """How many passages a document gives, without segmenting it."""
+    return sum(len(p.sentences) for p in document.paragraphs if p.indexed)  # one window per sentence
+
+
 @dataclass
 class DocumentPassages:
     spans: list[tuple[int, int, int]]  # each passage's (paragraph number, start, end)

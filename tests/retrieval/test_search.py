@@ -144,3 +144,9 @@ def test_reference_of_point_in_part_two(seed_engine: SearchEngine) -> None:
     assert hit.section_title == "立即行动，行动改变XX"
     assert hit.reference == "《在市长办公会议上的讲话》第二部分「立即行动，行动改变XX」 · 三是坚持“三聚”"
     assert hit.to_json()["point"] == "三是坚持“三聚”"
+
+
+def test_passage_count_without_segmenting_matches_the_engine(seed_engine: SearchEngine) -> None:
+    from retrieval.passages import passage_count
+
+    assert sum(map(passage_count, seed_engine.documents)) == len(seed_engine.passages) > 100
