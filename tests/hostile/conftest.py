@@ -10,23 +10,14 @@ from pathlib import Path
 import pytest
 from hostile_env import SEED, LoopBot  # first: it puts tests/ and tests/bot on sys.path
 
+# isort: split
+from fake_telegram import private_index_cache  # noqa: F401 (a fixture: conftest must hold it)
+
 from retrieval.search import SearchEngine
 
 
-@pytest.fixture(scope="session", autouse=True)
-def hostile_index_cache(tmp_path_factory):
-    """Keep the index cache of these tests (and their subprocesses) out of ~/.cache."""
-    previous = os.environ.get("SPEECHBOT_CACHE")
-    os.environ["SPEECHBOT_CACHE"] = str(tmp_path_factory.mktemp("hostile-cache"))
-    yield
-    if previous is None:
-        os.environ.pop("SPEECHBOT_CACHE", None)
-    else:
-        os.environ["SPEECHBOT_CACHE"] = previous
-
-
 @pytest.fixture(scope="session")
-def seed_engine(hostile_index_cache) -> SearchEngine:
+def seed_engine() -> SearchEngine:  # after the autouse private_index_cache
     return SearchEngine.from_folder(SEED)
 
 
