@@ -6,9 +6,11 @@ Rendering lives in render_html/keyboards, answering in answering, state in state
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from telegram import (
@@ -96,6 +98,22 @@ def mentions_bot(message: Message, username: str | None, bot_id: int) -> bool:
 def is_admin(update: Update, state: BotState) -> bool:
     user = update.effective_user
     return state.settings.is_admin(user.id if user else None)
+
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def admin_only(handler: Handler) -> Handler:
+    """An admin command: anyone else (by the sender's user id, in groups too) gets the polite refusal."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not is_admin(update, get_state(context)):
+            await update.effective_message.reply_text(texts.NOT_ADMIN)
+            return
+        await handler(update, context)
+
+    return guarded
 
 
 def answer_view(state: BotState, question: str, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -188,13 +206,11 @@ async def on_speeches(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     )
 
 
+@admin_only
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reload (admins): rebuild in a thread, answer from the old index meanwhile."""
     state = get_state(context)
     message = update.effective_message
-    if not is_admin(update, state):
-        await message.reply_text(texts.NOT_ADMIN)
-        return
     status = await message.reply_text(esc(texts.RELOADING))
     await status.edit_text(await reload_report(state, metrics_of(context), "command"))
 
@@ -207,11 +223,9 @@ async def reload_report(state: BotState, metrics: Metrics | None = None, via: st
     return reload_html(report, len(old.documents), len(old.passages))
 
 
+@admin_only
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = get_state(context)
-    if not is_admin(update, state):
-        await update.effective_message.reply_text(texts.NOT_ADMIN)
-        return
     engine = state.holder.engine
     await update.effective_message.reply_text(
         stats_html(
@@ -242,13 +256,11 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await reply_answer(message, question, get_state(context), metrics_of(context), update.update_id)
 
 
+@admin_only
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An admin sends a speech file: check it, store it under a safe name, reload."""
     state = get_state(context)
     message = update.effective_message
-    if not is_admin(update, state):
-        await message.reply_text(texts.NOT_ADMIN)
-        return
     upload = message.document
     try:
         name = safe_name(upload.file_name)
