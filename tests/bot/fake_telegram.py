@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import time
 from typing import Any
 
-import pytest
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.request import BaseRequest, RequestData
@@ -166,15 +164,3 @@ def buttons(params: dict) -> list[dict]:
     if isinstance(markup, str):
         markup = json.loads(markup)
     return [b for row in markup.get("inline_keyboard", []) for b in row]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def private_index_cache(tmp_path_factory):
-    """Keep the index cache of these tests (and their subprocesses) out of ~/.cache."""
-    previous = os.environ.get("SPEECHBOT_CACHE")
-    os.environ["SPEECHBOT_CACHE"] = str(tmp_path_factory.mktemp("index-cache"))
-    yield
-    if previous is None:
-        os.environ.pop("SPEECHBOT_CACHE", None)
-    else:
-        os.environ["SPEECHBOT_CACHE"] = previous

@@ -19,7 +19,7 @@ WAIT = 20.0
 
 
 @pytest.fixture
-def launch(services, tmp_path):
+def launch(e2e_services, tmp_path):
     """launch() -> a running bot over one corpus copy and cache; every bot is stopped at the end."""
     corpus = tmp_path / "corpus"
     shutil.copytree(SEED, corpus)
@@ -28,7 +28,7 @@ def launch(services, tmp_path):
     def _launch() -> BotProcess:
         args = speechbot_command(corpus, ADMIN)
         bot = BotProcess(
-            services,
+            e2e_services,
             args,
             env={"SPEECHBOT_CACHE": str(tmp_path / "cache")},
             cwd=str(PROJECT),
@@ -43,8 +43,8 @@ def launch(services, tmp_path):
 
 
 @pytest.fixture
-def client(services):
-    with BotClient(services, token=DEFAULT_TOKEN, transport="direct") as tg:
+def client(e2e_services):
+    with BotClient(e2e_services, token=DEFAULT_TOKEN, transport="direct") as tg:
         yield tg
         tg.reset()
 
@@ -112,17 +112,17 @@ HOSTILE_TEXTS = [
 ]
 
 
-def post_raw(client: BotClient, services, body: bytes, chat_id: int | None = None) -> int:
+def post_raw(client: BotClient, e2e_services, body: bytes, chat_id: int | None = None) -> int:
     if chat_id is not None:
         client._map("chat_session", chat_id)
-    url = services.get_webhook_url(DEFAULT_TOKEN)
+    url = e2e_services.get_webhook_url(DEFAULT_TOKEN)
     response = httpx.post(
         url, content=body, headers={"Content-Type": "application/json"}, timeout=10, trust_env=False
     )
     return response.status_code
 
 
-def test_hostile_updates_leave_the_process_answering_and_the_token_unlogged(launch, client, services):
+def test_hostile_updates_leave_the_process_answering_and_the_token_unlogged(launch, client, e2e_services):
     bot = launch()
     for number, text in enumerate(HOSTILE_TEXTS):
         chat = 7000 + number
@@ -137,7 +137,7 @@ def test_hostile_updates_leave_the_process_answering_and_the_token_unlogged(laun
             },
         }
         # ensure_ascii keeps the lone surrogate as the JSON escape \ud800, as Telegram would send it
-        assert post_raw(client, services, json.dumps(update).encode(), chat) == 200
+        assert post_raw(client, e2e_services, json.dumps(update).encode(), chat) == 200
         (reply,) = client.wait_for_replies(1, methods={"sendMessage"}, timeout=WAIT)
         assert reply.chat_id == chat and reply.text != texts.ERROR
         check(reply.text)
@@ -148,7 +148,7 @@ def test_hostile_updates_leave_the_process_answering_and_the_token_unlogged(laun
         b'{"update_id": 5}',
         json.dumps({"update_id": 6, "message": {"x": 1}}).encode(),
     ):
-        post_raw(client, services, body)
+        post_raw(client, e2e_services, body)
     sent = {"message_id": 1, "chat_id": 7100, "text": "旧"}
     for data in ("m|abc|²", "p|0000000000|999999|abc|0", "l|99999999999999999999", "x" * 64):
         client._map("callback_session", cid := str(uuid.uuid4()))
