@@ -97,28 +97,23 @@ def test_killed_while_writing_the_index_leaves_the_previous_one_loadable(tmp_pat
     fingerprint, engine = pickle.loads(saved.read_bytes())
     assert len(engine.documents) == 1 and fingerprint == old_fingerprint
 
+    def load_in_a_fresh_process() -> list[str]:
+        run = subprocess.run(
+            [sys.executable, "-c", LOADER, str(corpus), str(cache_dir)],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return run.stdout.split()
+
     # a fresh process with the old corpus loads the previous index instead of rebuilding
     extra.unlink()
-    run = subprocess.run(
-        [sys.executable, "-c", LOADER, str(corpus), str(cache_dir)],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert run.stdout.split() == [repr(previous.built_at), "1", "True"]
+    assert load_in_a_fresh_process() == [repr(previous.built_at), "1", "True"]
     # and with the changed corpus it rebuilds (the half-written file is never read)
     shutil.copy(corpus / "市长办公会议讲话.txt", extra)
-    run = subprocess.run(
-        [sys.executable, "-c", LOADER, str(corpus), str(cache_dir)],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert run.stdout.split()[1:] == ["2", "True"]
+    assert load_in_a_fresh_process()[1:] == ["2", "True"]
 
 
 # --------------------------------------------------------------------------- a reload that raises
