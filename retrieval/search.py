@@ -202,11 +202,12 @@ class SearchEngine:
         candidates, bm25 = self.index.top(terms, CANDIDATES)
         idf = {w: self.index.term_idf(w) for w in unique(words + terms)}
         total_idf = sum(idf[w] for w in words)
+        parts = {w: sub_words(w) for w in words}  # segmented once per question, not per passage
         ranked = []
         for passage_id, passage_score in zip(candidates.tolist(), bm25.tolist(), strict=True):
             passage = self.passages[passage_id]
             folded = self.folded[passage.doc]
-            coverage = self.coverage(folded, passage, words, idf) / total_idf
+            coverage = self.coverage(folded, passage, parts, idf) / total_idf
             if coverage < MIN_COVERAGE:
                 continue
             bonus = proximity_bonus(folded[passage.start : passage.end], terms, idf)
@@ -244,18 +245,21 @@ class SearchEngine:
             titles.append(point.label)
         return fold(" ".join(titles))
 
-    def coverage(self, folded: str, passage: Passage, words: list[str], idf: dict[str, float]) -> float:
-        """The idf mass of the question's words found around a passage: a word in its
-        paragraph counts whole; a compound word that is not there counts for the share of
-        its sub-words that are (班子成员, where only 班子 is: half), at half weight."""
+    def coverage(
+        self, folded: str, passage: Passage, parts: dict[str, list[str]], idf: dict[str, float]
+    ) -> float:
+        """The idf mass of the question's words (the keys of `parts`, each with its sub-words)
+        found around a passage: a word in its paragraph counts whole; a compound word that is
+        not there counts for the share of its sub-words that are (班子成员, where only 班子 is:
+        half), at half weight."""
         paragraph = self.documents[passage.doc].paragraphs[passage.paragraph - 1]
         text = folded[paragraph.start : paragraph.end]
         found = 0.0
-        for word in words:
+        for word, pieces in parts.items():
             if word in text:
                 found += idf[word]
-            elif parts := sub_words(word):
-                found += 0.5 * idf[word] * sum(part in text for part in parts) / len(parts)
+            elif pieces:
+                found += 0.5 * idf[word] * sum(piece in text for piece in pieces) / len(pieces)
         return found
 
     def hit(self, passage: Passage, score: float, coverage: float, matched: list[str]) -> Hit:
