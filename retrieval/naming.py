@@ -8,7 +8,7 @@ from collections import defaultdict
 from functools import cache
 
 from retrieval.document import Document
-from retrieval.segment import _data_lines, document_terms, query_words
+from retrieval.segment import data_lines, document_terms, query_words
 
 YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 ISSUER_SUFFIX_RE = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市)$")
@@ -17,7 +17,7 @@ MAX_NAMED_SHARE = 0.2  # a word in more titles than this names no particular doc
 
 @cache
 def generic_words() -> frozenset[str]:
-    return frozenset(_data_lines("generic_title_words.txt"))
+    return frozenset(data_lines("generic_title_words.txt"))
 
 
 def document_aliases(document: Document) -> set[str]:

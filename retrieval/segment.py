@@ -23,19 +23,19 @@ _lock = threading.Lock()
 JOINED_RUN_RE = re.compile(r"[-_/]")
 
 
-def _data_lines(name: str) -> list[str]:
+def data_lines(name: str) -> list[str]:
     text = resources.files("retrieval").joinpath("data", name).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
 @cache
 def stop_words() -> frozenset[str]:
-    return frozenset(_data_lines("stopwords.txt"))
+    return frozenset(data_lines("stopwords.txt"))
 
 
 def user_words() -> list[tuple[str, int | None, str | None]]:
     entries = []
-    for line in _data_lines("userdict.txt"):
+    for line in data_lines("userdict.txt"):
         word, *rest = line.split()
         entries.append((word, int(rest[0]) if rest else None, rest[1] if len(rest) > 1 else None))
     return entries
