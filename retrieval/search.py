@@ -20,16 +20,24 @@ from retrieval.index import BM25Index
 from retrieval.naming import DocumentNames
 from retrieval.normalize import fold
 from retrieval.passages import DocumentPassages, Passage, PassageTable, document_passages
+from retrieval.question import (
+    definition_patterns,
+    focus_words,
+    question_phrases,
+    rejoin_misjoined,
+    standing_together,
+)
 from retrieval.references import chinese_number, reference
-from retrieval.segment import is_cjk, query_words, sub_words
+from retrieval.segment import is_cjk, is_content_word, query_words, sub_words
 
 T = TypeVar("T")
 MIN_COVERAGE = 0.36  # calibrated: see README "Refusing off-topic questions"
 RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
 CANDIDATES = 300  # best BM25 passages re-ranked per question
 HEADING_WEIGHT = 0.5  # share of a word's idf earned by appearing in a title above the passage
-PROXIMITY_GAP = 2  # characters allowed between two question words that "stand together"
 COMMITMENT_WEIGHT = 0.3  # share of the question's idf a commitment passage earns (commitment questions)
+DEFINITION_WEIGHT = 0.5  # share of a phrase's idf earned by a passage that defines it (提升效能，就要…)
+FOCUS_WEIGHT = 0.5  # share of a focus word's idf (什么「要求」) earned by a passage that has it
 
 
 @dataclass(frozen=True)
@@ -80,19 +88,15 @@ class Answer:
         }
 
 
-def proximity_bonus(folded_text: str, query_terms: list[str], idf: dict[str, float]) -> float:
-    """For each pair of consecutive question words that also stand together (in order, at
-    most PROXIMITY_GAP characters apart) in the passage, the smaller of their idfs."""
-    bonus = 0.0
-    for first, second in itertools.pairwise(query_terms):
-        position = folded_text.find(first)
-        while position != -1:
-            after = position + len(first)
-            if folded_text.find(second, after, after + PROXIMITY_GAP + len(second)) != -1:
-                bonus += min(idf[first], idf[second])
-                break
-            position = folded_text.find(first, after)
-    return bonus
+def proximity_bonus(folded_text: str, phrases: list[list[str]], idf: dict[str, float]) -> float:
+    """For each pair of consecutive words of a question phrase that also stand together in
+    the passage, the smaller of their idfs."""
+    return sum(
+        min(idf[first], idf[second])
+        for phrase in phrases
+        for first, second in itertools.pairwise(phrase)
+        if standing_together(folded_text, first, second)
+    )
 
 
 def build_index(parts: list[DocumentPassages]) -> BM25Index:
@@ -166,16 +170,36 @@ class SearchEngine:
         answer = Answer(query=question, found=False, hits=[], terms=words)
         if not words or not self.passages:
             return answer
+        folded_question = fold(question)
+        words = self.rejoined(folded_question, words)
         named, naming_words = self.names.named(question, words)
         content = [w for w in words if w not in naming_words] or words
+        focus, inside = focus_words(folded_question, content)
+        # A word the corpus never uses is never a mere answer type (感冒了吃什么药好: 药好).
+        focus = [w for w in focus if w in self.index.vocabulary]
+        core = [w for w in content if w not in focus and w not in inside] or content
         answer.named_documents = [self.documents[d].doc_id for d in sorted(named)]
         answer.missing_terms = [w for w in content if w not in self.index.vocabulary]
-        hits = self._ranked_hits(content, named, offset + top + 1, is_commitment_question(question))
+        hits = self._ranked_hits(
+            folded_question, core, focus, named, offset + top + 1, is_commitment_question(question)
+        )
         answer.terms = unique(content + self.scoring_terms(content))
         answer.hits = hits[offset : offset + top]
         answer.more = len(hits) > offset + top
         answer.found = bool(hits)
         return answer
+
+    def rejoined(self, folded_question: str, words: list[str]) -> list[str]:
+        """The question's words with misjoined characters given back (see `rejoin_misjoined`)."""
+        if all(w in self.index.vocabulary for w in words):
+            return words
+        words = rejoin_misjoined(
+            folded_question,
+            words,
+            unknown=lambda word: word not in self.index.vocabulary,
+            in_corpus=lambda text: any(text in folded for folded in self.folded),
+        )
+        return unique([w for w in words if is_content_word(w)])
 
     def scoring_terms(self, words: list[str]) -> list[str]:
         """The question's words as index terms. A word the index lacks is replaced by its
@@ -193,14 +217,23 @@ class SearchEngine:
         return unique(found)
 
     def _ranked_hits(
-        self, words: list[str], named: set[int], wanted: int, commitment: bool = False
+        self,
+        folded_question: str,
+        words: list[str],
+        focus: list[str],
+        named: set[int],
+        wanted: int,
+        commitment: bool = False,
     ) -> list[Hit]:
         """Relevant, non-overlapping hits: named documents' passages first, then by BM25
-        (plus a bonus for question words standing together) times the share of the
-        question found around the passage."""
+        of the question's words (plus bonuses for its phrases standing together or being
+        defined in the passage, for its words in the titles above the passage and for its
+        focus words in the passage) times the share of the words found around the passage."""
         terms = self.scoring_terms(words)
+        phrases = question_phrases(folded_question, terms)
+        definitions = definition_patterns(phrases)
         candidates, bm25 = self.index.top(terms, CANDIDATES)
-        idf = {w: self.index.term_idf(w) for w in unique(words + terms)}
+        idf = {w: self.index.term_idf(w) for w in unique(words + terms + focus)}
         total_idf = sum(idf[w] for w in words)
         parts = {w: sub_words(w) for w in words}  # segmented once per question, not per passage
         ranked = []
@@ -210,10 +243,15 @@ class SearchEngine:
             coverage = self.coverage(folded, passage, parts, idf) / total_idf
             if coverage < MIN_COVERAGE:
                 continue
-            bonus = proximity_bonus(folded[passage.start : passage.end], terms, idf)
-            heading = HEADING_WEIGHT * sum(idf[t] for t in terms if t in self.heading_text(passage))
+            text = folded[passage.start : passage.end]
+            bonus = proximity_bonus(text, phrases, idf)
+            defined = [sum(idf[t] for t in phrase) for pattern, phrase in definitions if pattern.search(text)]
+            bonus += DEFINITION_WEIGHT * max(defined, default=0.0)
+            titles = self.heading_text(passage)
+            bonus += HEADING_WEIGHT * sum(idf[t] for t in terms if t in titles)
+            bonus += FOCUS_WEIGHT * sum(idf[w] for w in focus if w in text and w not in words)
             pledge = commitment * COMMITMENT_WEIGHT * total_idf * self.commitments.weight(passage)
-            score = (passage_score + bonus + heading + pledge) * coverage
+            score = (passage_score + bonus + pledge) * coverage
             ranked.append((passage.doc in named, float(score), coverage, passage_id))
         ranked.sort(reverse=True)
         chosen: list[Hit] = []

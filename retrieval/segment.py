@@ -78,7 +78,7 @@ def _cut(folded: str, for_search: bool) -> list[str]:
     return [piece for word in words for piece in JOINED_RUN_RE.split(word) if piece]
 
 
-def _keep(word: str) -> bool:
+def is_content_word(word: str) -> bool:
     return not is_punctuation_or_space(word) and word not in stop_words()
 
 
@@ -99,7 +99,7 @@ def folded_terms(folded: str) -> list[str]:
     indexed = _indexed_words
     words = _cut(folded, for_search=True)
     for word in set(words).difference(indexed):
-        indexed[word] = _keep(word) and (len(word) > 1 or not is_cjk(word))
+        indexed[word] = is_content_word(word) and (len(word) > 1 or not is_cjk(word))
     return [w for w in words if indexed[w]] + CJK_RE.findall(folded.translate(_stop_characters()))
 
 
@@ -116,9 +116,9 @@ def _stop_characters() -> dict[int, str]:
 def query_words(question: str) -> list[str]:
     """A question's words (jieba's precise mode), without punctuation, stop words and
     question words, each once."""
-    return list(dict.fromkeys(w for w in _cut(fold(question), for_search=False) if _keep(w)))
+    return list(dict.fromkeys(w for w in _cut(fold(question), for_search=False) if is_content_word(w)))
 
 
 def sub_words(word: str) -> list[str]:
     """The dictionary sub-words of a word (2 characters or more), for words the index lacks."""
-    return [w for w in _cut(word, for_search=True) if w != word and len(w) > 1 and _keep(w)]
+    return [w for w in _cut(word, for_search=True) if w != word and len(w) > 1 and is_content_word(w)]

@@ -1,0 +1,83 @@
+"""What a question asks, beyond its words: the phrases it spells (words standing together),
+the word it asks *for* (the focus after 什么/哪些), and the pattern of a sentence that
+defines one of its phrases."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+PROXIMITY_GAP = 2  # characters allowed between two words that "stand together" in a passage
+# What follows a phrase that a sentence defines or explains: 聚焦，就是… / “三专”。即… / 是指…
+DEFINITION_MARKERS = r"(?:[”’」』\"')）]?[，,：:。]?(?:就是|就要|即|是指|指的是|也就是)|是)"
+# An interrogative that asks for a kind of thing: 什么/哪些/哪个/哪几个/哪三个 + the focus word.
+INTERROGATIVE_RE = re.compile(
+    r"(?<!为)什么|哪(?:些|个|种|类|几[个项条种类点]?|[一二三四五六七八九十两]+[个项条种类点]?)?"
+)
+
+
+def standing_together(text: str, first: str, second: str, gap: int = PROXIMITY_GAP) -> bool:
+    """Whether `second` follows `first` in `text` at most `gap` characters after it."""
+    position = text.find(first)
+    while position != -1:
+        after = position + len(first)
+        if text.find(second, after, after + gap + len(second)) != -1:
+            return True
+        position = text.find(first, after)
+    return False
+
+
+def question_phrases(folded_question: str, terms: list[str]) -> list[list[str]]:
+    """The terms grouped into phrases: runs of terms written together in the question
+    (提升质量有什么要求 → [提升, 质量], [要求])."""
+    phrases: list[list[str]] = []
+    for term in terms:
+        if phrases and standing_together(folded_question, phrases[-1][-1], term, gap=0):
+            phrases[-1].append(term)
+        else:
+            phrases.append([term])
+    return phrases
+
+
+def focus_words(folded_question: str, words: list[str]) -> tuple[list[str], list[str]]:
+    """(focus, inside): the words of two characters or more right after an interrogative,
+    which name the kind of answer wanted rather than its content (提升质量有什么「要求」:
+    the answer need not say 要求), and the words inside the interrogative (哪「三个」准).
+    A single character after it (什么药) stays a content word: it is too often the topic."""
+    focus, inside = [], []
+    for match in INTERROGATIVE_RE.finditer(folded_question):
+        start, end = match.span()
+        for word in words:
+            position = folded_question.find(word, start)
+            if position == end and len(word) > 1:
+                focus.append(word)
+            elif start <= position and position + len(word) <= end:
+                inside.append(word)
+    return focus, inside
+
+
+def definition_patterns(phrases: list[list[str]]) -> list[tuple[re.Pattern[str], list[str]]]:
+    """For each phrase, a pattern for the phrase followed by a definition marker: the
+    sentence that says what the phrase means or asks (提升效能，就要…)."""
+    gap = f".{{0,{PROXIMITY_GAP}}}?"
+    return [(re.compile(gap.join(map(re.escape, phrase)) + DEFINITION_MARKERS), phrase) for phrase in phrases]
+
+
+def rejoin_misjoined(
+    folded_question: str, words: list[str], unknown: Callable[[str], bool], in_corpus: Callable[[str], bool]
+) -> list[str]:
+    """Undo a cut that glued a character to the wrong neighbour: 三专指什么 is cut 三|专指,
+    but the corpus says 三专 (“三专”。即专题、专案、专业). An unknown word whose first
+    character, joined to the word before it, spells something the corpus has, gives that
+    character to the word before it; likewise its last character to the word after it."""
+    words = list(words)
+    for i, word in enumerate(words):
+        if len(word) < 2 or not unknown(word):
+            continue
+        before = words[i - 1] if i > 0 else ""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if before and before + word in folded_question and in_corpus(before + word[0]):
+            words[i - 1], words[i] = before + word[0], word[1:]
+        elif after and word + after in folded_question and in_corpus(word[-1] + after):
+            words[i], words[i + 1] = word[:-1], word[-1] + after
+    return words

@@ -1,0 +1,102 @@
+"""Question analysis (phrases, focus words, definitions, misjoined words) and what each
+changes in the ranking: every ranking test also checks the order flips without the rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval import search
+from retrieval.question import definition_patterns, focus_words, question_phrases, rejoin_misjoined
+from retrieval.search import SearchEngine
+
+
+def test_phrases_are_terms_written_together() -> None:
+    assert question_phrases("提升质量有什么要求", ["提升", "质量", "要求"]) == [["提升", "质量"], ["要求"]]
+    assert question_phrases("钉钉子精神", ["钉钉子", "精神"]) == [["钉钉子", "精神"]]
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "focus", "inside"),
+    [
+        ("提升质量有什么要求", ["提升", "质量", "要求"], ["要求"], []),
+        ("要主动接受哪些监督", ["主动", "接受", "监督"], ["监督"], []),
+        ("三准是指哪三个准", ["三准", "三个", "准"], [], ["三个"]),  # a single character stays content
+        ("为什么说班子成员相聚是一种缘份", ["班子成员", "相聚", "缘份"], [], []),  # 为什么 asks why, not what
+        ("如何带好队伍", ["带好", "队伍"], [], []),
+    ],
+)
+def test_focus_words(question: str, words: list[str], focus: list[str], inside: list[str]) -> None:
+    assert focus_words(question, words) == (focus, inside)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "defined"),
+    [
+        (["提升", "效能"], "提升效能，就要说了算、说了干、马上干", True),
+        (["三", "专"], "二是落实“三专”。即专题、专案、专业。", True),
+        (["聚焦"], "聚焦，就是抓住重点、要点、关键点", True),
+        (["问题"], "问题是我们抓工作的一个“好指南”", True),
+        (["提升", "效能"], "全力提升效能，推动发展", False),
+    ],
+)
+def test_definition_patterns(phrase: list[str], text: str, defined: bool) -> None:
+    [(pattern, _)] = definition_patterns([phrase])
+    assert bool(pattern.search(text)) is defined
+
+
+def test_rejoin_gives_a_character_back_to_its_neighbour() -> None:
+    corpus = "二是落实“三专”。即专题、专案、专业。"
+    rejoined = rejoin_misjoined(
+        "三专指什么", ["三", "专指"], unknown=lambda w: w == "专指", in_corpus=lambda s: s in corpus
+    )
+    assert rejoined == ["三专", "指"]
+    assert rejoin_misjoined("红烧肉怎么做", ["红烧肉"], lambda w: True, lambda s: s in corpus) == ["红烧肉"]
+
+
+def engine_over(root: Path, texts: dict[str, str]) -> SearchEngine:
+    for stem, text in texts.items():
+        (root / f"{stem}.txt").write_text(f"{stem}讲话\n同志们：\n{text}\n", encoding="utf-8")
+    return SearchEngine.from_folder(root, use_cache=False)
+
+
+def top_doc(engine: SearchEngine, question: str) -> str | None:
+    answer = engine.ask(question, top=1)
+    return answer.hits[0].doc_id if answer.hits else None
+
+
+def test_a_passage_defining_the_phrase_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = engine_over(
+        tmp_path,
+        {
+            "甲": "提升效能，就要说了算、说了干、马上干，兑现承诺，让群众满意。",
+            "乙": "各部门全力提升效能。",
+        },
+    )
+    assert top_doc(engine, "提升效能要怎么做") == "甲"
+    monkeypatch.setattr(search, "DEFINITION_WEIGHT", 0.0)
+    assert top_doc(engine, "提升效能要怎么做") == "乙"  # the shorter mention wins on BM25 alone
+
+
+def test_the_focus_word_is_not_required(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = engine_over(
+        tmp_path,
+        {
+            "甲": "提升质量，就要从头到尾、科学谋划、精心部署、扎实推进。",
+            "乙": "实施标准提升行动，构建适应高质量发展要求的标准体系，推动服务质量不断提高。",
+        },
+    )
+    assert top_doc(engine, "提升质量有什么要求") == "甲"
+    monkeypatch.setattr(search, "focus_words", lambda question, words: ([], []))
+    assert top_doc(engine, "提升质量有什么要求") == "乙"  # with 要求 required, the scattered words win
+
+
+def test_a_misjoined_word_is_rejoined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = engine_over(
+        tmp_path, {"甲": "二是落实“三专”。即专题、专案、专业。专题，对于重点工作必须专题深入研究。"}
+    )
+    answer = engine.ask("三专指什么", top=1)
+    assert answer.found and "三专" in answer.hits[0].quote
+    monkeypatch.setattr(SearchEngine, "rejoined", lambda self, question, words: words)
+    assert not engine.ask("三专指什么").found  # 专指 is nowhere in the corpus
