@@ -9,6 +9,8 @@ import pytest
 from retrieval.evaluate import evaluate, evaluate_set
 from retrieval.search import SearchEngine
 
+PROJECT = Path(__file__).resolve().parents[2]
+
 
 @pytest.fixture(scope="module")
 def seed_dev(eval_dir: Path) -> Path:
@@ -42,3 +44,26 @@ def test_evaluate_counts_failures(seed_engine: SearchEngine, tmp_path: Path) -> 
     assert (result.questions, result.right) == (3, 1)
     assert (result.negatives, result.refused) == (2, 1)
     assert len(result.failures) == 3
+
+
+@pytest.fixture(scope="module")
+def shipped_engine() -> SearchEngine:
+    return SearchEngine.from_folder(PROJECT / "corpus", use_cache=False)
+
+
+def test_sample_speech_alone_meets_the_issue_bar(seed_engine: SearchEngine) -> None:
+    """Held-out questions (never used for tuning) on the sample speech: ≥95% right, off-topic refused."""
+    for result in evaluate(
+        seed_engine, [PROJECT / "eval" / "heldout_seed.yaml", PROJECT / "eval" / "offtopic.yaml"]
+    ):
+        assert result.right >= 0.95 * result.questions, result.failures
+        assert result.refused == result.negatives, result.failures
+
+
+def test_shipped_corpus_meets_the_issue_bar(shipped_engine: SearchEngine, eval_dir: Path) -> None:
+    """With all 86 documents: ≥90% of every question set right, quotes short."""
+    sets = [eval_dir / "seed_dev.yaml", eval_dir / "gov_dev.yaml"]
+    sets = [path for path in sets if path.is_file()] + sorted((PROJECT / "eval").glob("heldout_*.yaml"))
+    for result in evaluate(shipped_engine, sets):
+        assert result.right >= 0.9 * result.questions, (result.name, result.failures)
+        assert result.median_quote <= 200
