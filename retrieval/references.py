@@ -17,7 +17,8 @@ def chinese_number(number: int) -> str:
 
 def part_label(part: str, section_number: int | None, section_title: str | None) -> str:
     if part == "section" and section_number:
-        return f"第{chinese_number(section_number)}部分「{section_title}」"
+        titled = f"「{section_title}」" if section_title else ""
+        return f"第{chinese_number(section_number)}部分{titled}"
     if part == "closing":
         return f"附「{section_title}」" if section_title else "结束语"
     return "开场白"

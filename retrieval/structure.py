@@ -20,7 +20,8 @@ from retrieval.document import (
 )
 
 CN_DIGITS = "一二三四五六七八九十"
-PART_RE = re.compile(rf"^([{CN_DIGITS}]{{1,3}})[、．.]\s*(.+)$")
+# 一、科学谋划 (or a bare 一 on its own line, as some older reports number their parts)
+PART_RE = re.compile(rf"^([{CN_DIGITS}]{{1,3}})(?:[、．.]\s*(.+))?$")
 SUBSECTION_RE = re.compile(rf"^[（(]([{CN_DIGITS}]{{1,3}})[）)]\s*(.+)$")
 AUDIENCE = (
     r"(?:同志们|各位代表|各位委员|各位领导|各位来宾|各位同事|同事们|朋友们|同学们|老师们|女士们|先生们)"
@@ -169,7 +170,21 @@ def point_label(sentence: str) -> str:
 
 
 def parse_body(lines: list[str], text: str, first_body_line: int) -> tuple[list[Paragraph], list[Section]]:
-    """Paragraphs (one per line) with their part, section, sub-section, sentences and points."""
+    """Paragraphs (one per line) with their part, section, sub-section, sentences and points.
+    A speech without 一、 parts whose top level is （一）（二）… has those as its parts."""
+    paragraphs, sections = _parse_body(lines, text, first_body_line, PART_RE, SUBSECTION_RE)
+    if not sections:
+        paragraphs, sections = _parse_body(lines, text, first_body_line, SUBSECTION_RE, None)
+    return paragraphs, sections
+
+
+def _parse_body(
+    lines: list[str],
+    text: str,
+    first_body_line: int,
+    part_re: re.Pattern[str],
+    sub_re: re.Pattern[str] | None,
+) -> tuple[list[Paragraph], list[Section]]:
     paragraphs: list[Paragraph] = []
     sections: list[Section] = []
     offset = 0
@@ -182,9 +197,9 @@ def parse_body(lines: list[str], text: str, first_body_line: int) -> tuple[list[
             paragraph.kind = HEADER
             continue
         current = sections[-1] if sections else None
-        part = PART_RE.match(line)
-        sub = SUBSECTION_RE.match(line)
-        parsed = heading_title(part.group(2)) if part else None
+        part = part_re.match(line)
+        sub = sub_re.match(line) if sub_re else None
+        parsed = (heading_title(part.group(2)) if part.group(2) else ("", False)) if part else None
         if part and parsed and cn_number(part.group(1)) == len(sections) + 1:
             title, inline = parsed
             sections.append(Section(len(sections) + 1, title, number, inline))

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.corpus import Document, parse_document
+from retrieval.references import part_label
 
 GOV_REPORT = """政府工作报告
 ——2026年1月14日在某省第十四届人民代表大会第四次会议上
@@ -150,3 +151,34 @@ def test_skipped_numbering_is_not_a_new_part(tmp_path: Path) -> None:
     assert [s.title for s in document.sections] == ["抓好落实", "改进作风"]
     skipped = next(p for p in document.paragraphs if document.paragraph_text(p).startswith("三、"))
     assert skipped.section == 1
+
+
+def parse_text(tmp_path: Path, text: str) -> Document:
+    path = tmp_path / "report.txt"
+    path.write_text(text, encoding="utf-8")
+    return parse_document(tmp_path, path)
+
+
+def test_bare_numerals_on_their_own_lines_are_parts(tmp_path: Path) -> None:
+    """Some older reports number their parts with a lone 一 / 二 line."""
+    document = parse_text(
+        tmp_path,
+        "政府工作报告\n各位代表：\n一\n农业发展纲要执行得很好。\n二\n下面说一说工业。\n各位代表，让我们共同努力！\n",
+    )
+    assert [(s.number, s.title) for s in document.sections] == [(1, ""), (2, "")]
+    closing = document.paragraphs[-1]
+    assert closing.kind == "closing"
+    assert part_label("section", 1, "") == "第一部分"
+
+
+def test_parenthesised_numbers_are_parts_when_there_is_no_higher_level(tmp_path: Path) -> None:
+    text = (
+        "政府工作报告\n各位代表：\n开场的话。\n（一）关于经济形势\n经济形势很好。\n"
+        "（二）关于经济体制改革\n一、合理调整农村粮食购销价格和棉花收购价格，逐步理顺农产品价格关系，切实保护广大农民的生产积极性和收入。其余内容。\n"
+    )
+    document = parse_text(tmp_path, text)
+    assert [s.title for s in document.sections] == ["关于经济形势", "关于经济体制改革"]
+    assert document.paragraphs[2].kind == "opening"
+    with_parts = parse_text(tmp_path, text.replace("（一）关于经济形势", "一、总体形势\n（一）关于经济形势"))
+    assert [s.title for s in with_parts.sections] == ["总体形势"]  # （一） is a sub-section again
+    assert [s.title for s in with_parts.sections[0].subsections] == ["关于经济形势", "关于经济体制改革"]
