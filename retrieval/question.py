@@ -7,10 +7,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from retrieval.structure import cn_number
+
 PROXIMITY_GAP = 2  # characters allowed between two words that "stand together" in a passage
 # What follows a phrase that a sentence defines or explains: 聚焦，就是… / “三专”。即… / 是指…
 DEFINITION_MARKERS = r"(?:[”’」』\"')）]?[，,：:。]?(?:就是|就要|即|是指|指的是|也就是)|是)"
 # An interrogative that asks for a kind of thing: 什么/哪些/哪个/哪几个/哪三个 + the focus word.
+# A question about one part of a speech: 第三部分讲了什么, 第二个方面
+PART_QUESTION_RE = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:个)?(?:部分|方面)")
 INTERROGATIVE_RE = re.compile(
     r"(?<!为)什么|哪(?:些|个|种|类|几[个项条种类点]?|[一二三四五六七八九十两]+[个项条种类点]?)?"
 )
@@ -67,12 +71,13 @@ def rejoin_misjoined(
     folded_question: str, words: list[str], unknown: Callable[[str], bool], in_corpus: Callable[[str], bool]
 ) -> list[str]:
     """Undo a cut that glued a character to the wrong neighbour: 三专指什么 is cut 三|专指,
-    but the corpus says 三专 (“三专”。即专题、专案、专业). An unknown word whose first
-    character, joined to the word before it, spells something the corpus has, gives that
-    character to the word before it; likewise its last character to the word after it."""
+    but the corpus says 三专 (“三专”。即专题、专案、专业). A word that is not in the index
+    nor anywhere in the corpus text, whose first character joined to the word before it
+    spells something the corpus has, gives that character to the word before it; likewise
+    its last character to the word after it."""
     words = list(words)
     for i, word in enumerate(words):
-        if len(word) < 2 or not unknown(word):
+        if len(word) < 2 or not unknown(word) or in_corpus(word):
             continue
         before = words[i - 1] if i > 0 else ""
         after = words[i + 1] if i + 1 < len(words) else ""
@@ -81,3 +86,16 @@ def rejoin_misjoined(
         elif after and word + after in folded_question and in_corpus(word[-1] + after):
             words[i], words[i + 1] = word[:-1], word[-1] + after
     return words
+
+
+def asked_part(folded_question: str, words: list[str]) -> tuple[int | None, list[str]]:
+    """The number of the part a question asks about (市长办公会议讲话的第三部分 → 3), and
+    the words that spell it (第三, 部分)."""
+    match = PART_QUESTION_RE.search(folded_question)
+    if not match:
+        return None, []
+    digits = match.group(1)
+    number = int(digits) if digits.isdigit() else cn_number(digits)
+    start, end = match.span()
+    spelled = [w for w in words if start <= folded_question.find(w, start) < end]
+    return (number if number > 0 else None), spelled

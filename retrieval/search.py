@@ -21,6 +21,7 @@ from retrieval.naming import DocumentNames
 from retrieval.normalize import fold
 from retrieval.passages import DocumentPassages, Passage, PassageTable, document_passages
 from retrieval.question import (
+    asked_part,
     definition_patterns,
     focus_words,
     question_phrases,
@@ -180,9 +181,17 @@ class SearchEngine:
         core = [w for w in content if w not in focus and w not in inside] or content
         answer.named_documents = [self.documents[d].doc_id for d in sorted(named)]
         answer.missing_terms = [w for w in content if w not in self.index.vocabulary]
-        hits = self._ranked_hits(
-            folded_question, core, focus, named, offset + top + 1, is_commitment_question(question)
-        )
+        part, part_words = asked_part(folded_question, core)
+        if part:  # 第三部分 is a place, not words to search for
+            core = [w for w in core if w not in part_words]
+        if part and (named or len(self.documents) == 1):
+            hits = self._part_hits(named or {0}, part, core, offset + top + 1)
+        elif not core:
+            hits = []  # a part of no named speech
+        else:
+            hits = self._ranked_hits(
+                folded_question, core, focus, named, offset + top + 1, is_commitment_question(question)
+            )
         answer.terms = unique(content + self.scoring_terms(content))
         answer.hits = hits[offset : offset + top]
         answer.more = len(hits) > offset + top
@@ -254,10 +263,37 @@ class SearchEngine:
             score = (passage_score + bonus + pledge) * coverage
             ranked.append((passage.doc in named, float(score), coverage, passage_id))
         ranked.sort(reverse=True)
+        return self._non_overlapping([(s, c, p) for _, s, c, p in ranked], wanted, terms)
+
+    def _part_hits(self, docs: set[int], part: int, words: list[str], wanted: int) -> list[Hit]:
+        """A question about one part of a named speech (第三部分讲了什么): the part's passages
+        in the speech's order, or, when the question has words of its own, those holding
+        them by BM25."""
+        in_part = np.zeros(len(self.passages), dtype=bool)
+        for doc in docs:
+            numbers = [
+                p.number for p in self.documents[doc].paragraphs if p.kind == "section" and p.section == part
+            ]
+            in_part |= (self.passages.doc == doc) & np.isin(self.passages.paragraph, numbers)
+        ids = np.flatnonzero(in_part)
+        terms = self.scoring_terms(words)
+        if not terms:
+            return self._non_overlapping([(0.0, 1.0, int(i)) for i in ids], wanted, terms, relative=False)
+        scores = self.index.scores(terms)[ids]
+        order = np.argsort(-scores, kind="stable")
+        ranked = [(float(scores[i]), 1.0, int(ids[i])) for i in order if scores[i] > 0]
+        return self._non_overlapping(ranked, wanted, terms)
+
+    def _non_overlapping(
+        self, ranked: list[tuple[float, float, int]], wanted: int, terms: list[str], relative: bool = True
+    ) -> list[Hit]:
+        """Hits for (score, coverage, passage id) triples, best first: a window overlapping one
+        already taken from its paragraph is skipped; with `relative`, so is anything scoring
+        under RELATIVE_FLOOR of the first."""
         chosen: list[Hit] = []
         taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        for _, score, coverage, passage_id in ranked:
-            if len(chosen) >= wanted or (chosen and score < RELATIVE_FLOOR * chosen[0].score):
+        for score, coverage, passage_id in ranked:
+            if len(chosen) >= wanted or (relative and chosen and score < RELATIVE_FLOOR * chosen[0].score):
                 break
             passage = self.passages[passage_id]
             spans = taken.setdefault((passage.doc, passage.paragraph), [])

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from retrieval import search
-from retrieval.question import definition_patterns, focus_words, question_phrases, rejoin_misjoined
+from retrieval.question import (
+    asked_part,
+    definition_patterns,
+    focus_words,
+    question_phrases,
+    rejoin_misjoined,
+)
 from retrieval.search import SearchEngine
 
 
@@ -53,6 +59,23 @@ def test_rejoin_gives_a_character_back_to_its_neighbour() -> None:
     )
     assert rejoined == ["三专", "指"]
     assert rejoin_misjoined("红烧肉怎么做", ["红烧肉"], lambda w: True, lambda s: s in corpus) == ["红烧肉"]
+    # A word the corpus text has (though the index cut it finer) is not misjoined.
+    speech = "在市长办公会议上的讲话"
+    words = ["市长", "办公会议"]
+    assert rejoin_misjoined(speech, words, lambda w: w == "办公会议", lambda s: s in speech) == words
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "part", "spelled"),
+    [
+        ("市长办公会议讲话的第三部分讲了什么", ["市长", "办公会议", "第三", "部分"], 3, ["第三", "部分"]),
+        ("2019年报告第12部分", ["报告", "第", "12", "部分"], 12, ["第", "12", "部分"]),
+        ("第二个方面是什么", ["第二个", "方面"], 2, ["第二个", "方面"]),
+        ("第三产业", ["第三产业"], None, []),
+    ],
+)
+def test_asked_part(question: str, words: list[str], part: int | None, spelled: list[str]) -> None:
+    assert asked_part(question, words) == (part, spelled)
 
 
 def engine_over(root: Path, texts: dict[str, str]) -> SearchEngine:
@@ -100,3 +123,23 @@ def test_a_misjoined_word_is_rejoined(tmp_path: Path, monkeypatch: pytest.Monkey
     assert answer.found and "三专" in answer.hits[0].quote
     monkeypatch.setattr(SearchEngine, "rejoined", lambda self, question, words: words)
     assert not engine.ask("三专指什么").found  # 专指 is nowhere in the corpus
+
+
+def test_a_part_of_a_named_speech(seed_engine: SearchEngine) -> None:
+    """第三部分讲了什么 reads part three from its start; with words of its own, only part three answers."""
+    answer = seed_engine.ask("市长办公会议讲话的第三部分讲了什么", top=3)
+    assert [hit.section_number for hit in answer.hits] == [3, 3, 3]
+    assert answer.hits[0].quote.startswith("三、当好表率")
+    assert [hit.start for hit in answer.hits] == sorted(hit.start for hit in answer.hits)
+    assert answer.more
+    focused = seed_engine.ask("第六部分 一把手", top=3)  # one speech: no need to name it
+    assert focused.found and {hit.section_number for hit in focused.hits} == {6}
+    assert "一把手" in focused.hits[0].quote
+    assert not seed_engine.ask("第九部分讲了什么").found
+
+
+def test_a_part_of_no_named_speech_is_not_searched_as_words(tmp_path: Path) -> None:
+    engine = engine_over(
+        tmp_path, {"甲": "一、第一部分\n我们要抓好落实。", "乙": "一、总体要求\n第三产业发展很快。"}
+    )
+    assert not engine.ask("第三部分讲了什么").found
