@@ -1,6 +1,7 @@
 """What a question asks, beyond its words: the phrases it spells (words standing together),
-the word it asks *for* (the focus after 什么/哪些), and the pattern of a sentence that
-defines one of its phrases."""
+the word it asks *for* (the focus after 什么/哪些), the pattern of a sentence that defines
+one of its phrases, the part of a speech it asks about (第三部分), and words the segmenter
+glued wrongly (三|专指 → 三专)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from retrieval.structure import cn_number
 PROXIMITY_GAP = 2  # characters allowed between two words that "stand together" in a passage
 # What follows a phrase that a sentence defines or explains: 聚焦，就是… / “三专”。即… / 是指…
 DEFINITION_MARKERS = r"(?:[”’」』\"')）]?[，,：:。]?(?:就是|就要|即|是指|指的是|也就是)|是)"
-# An interrogative that asks for a kind of thing: 什么/哪些/哪个/哪几个/哪三个 + the focus word.
 # A question about one part of a speech: 第三部分讲了什么, 第二个方面
 PART_QUESTION_RE = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:个)?(?:部分|方面)")
+# An interrogative that asks for a kind of thing: 什么/哪些/哪个/哪几个/哪三个 + the focus word.
 INTERROGATIVE_RE = re.compile(
     r"(?<!为)什么|哪(?:些|个|种|类|几[个项条种类点]?|[一二三四五六七八九十两]+[个项条种类点]?)?"
 )
