@@ -13,8 +13,10 @@ from retrieval.structure import cn_number
 PROXIMITY_GAP = 2  # characters allowed between two words that "stand together" in a passage
 # What follows a phrase that a sentence defines or explains: 聚焦，就是… / “三专”。即… / 是指…
 DEFINITION_MARKERS = r"(?:[”’」』\"')）]?[，,：:。]?(?:就是|就要|即|是指|指的是|也就是)|是)"
-# A question about one part of a speech: 第三部分讲了什么, 第二个方面
-PART_QUESTION_RE = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:个)?(?:部分|方面)")
+# A question about one part of a speech: 第三部分讲了什么, 第二个方面, 开场白, 结束语
+PART_QUESTION_RE = re.compile(
+    r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:个)?(?:部分|方面)|(开场白|开头)|(结束语|结尾)"
+)
 # An interrogative that asks for a kind of thing: 什么/哪些/哪个/哪几个/哪三个 + the focus word.
 INTERROGATIVE_RE = re.compile(
     r"(?<!为)什么|哪(?:些|个|种|类|几[个项条种类点]?|[一二三四五六七八九十两]+[个项条种类点]?)?"
@@ -89,14 +91,16 @@ def rejoin_misjoined(
     return words
 
 
-def asked_part(folded_question: str, words: list[str]) -> tuple[int | None, list[str]]:
-    """The number of the part a question asks about (市长办公会议讲话的第三部分 → 3), and
-    the words that spell it (第三, 部分)."""
+def asked_part(folded_question: str, words: list[str]) -> tuple[int | str | None, list[str]]:
+    """The part a question asks about — a part number (市长办公会议讲话的第三部分 → 3),
+    "opening" (开场白) or "closing" (结束语) — and the words that spell it (第三, 部分)."""
     match = PART_QUESTION_RE.search(folded_question)
     if not match:
         return None, []
-    digits = match.group(1)
-    number = int(digits) if digits.isdigit() else cn_number(digits)
+    digits, opening, _ = match.groups()
+    part: int | str | None = "opening" if opening else "closing"
+    if digits:
+        number = int(digits) if digits.isdigit() else cn_number(digits)
+        part = number if number > 0 else None
     start, end = match.span()
-    spelled = [w for w in words if start <= folded_question.find(w, start) < end]
-    return (number if number > 0 else None), spelled
+    return part, [w for w in words if start <= folded_question.find(w, start) < end]

@@ -15,7 +15,7 @@ import numpy as np
 from retrieval import cache
 from retrieval.commitments import CommitmentIndex, document_commitments, is_commitment_question
 from retrieval.corpus import Corpus, load_corpus
-from retrieval.document import Document
+from retrieval.document import Document, Paragraph
 from retrieval.index import BM25Index
 from retrieval.naming import DocumentNames
 from retrieval.normalize import fold
@@ -100,6 +100,13 @@ def proximity_bonus(folded_text: str, phrases: list[list[str]], idf: dict[str, f
     )
 
 
+def is_in_part(paragraph: Paragraph, part: int | str) -> bool:
+    """Whether a paragraph is in a part: a section number, "opening" or "closing"."""
+    if isinstance(part, str):
+        return paragraph.kind == part
+    return paragraph.kind == "section" and paragraph.section == part
+
+
 def build_index(parts: list[DocumentPassages]) -> BM25Index:
     """The BM25 index over every document's passages, mapping each sentence's terms to ids once."""
     vocabulary: dict[str, int] = {}
@@ -174,7 +181,8 @@ class SearchEngine:
         folded_question = fold(question)
         words = self.rejoined(folded_question, words)
         named, naming_words = self.names.named(question, words)
-        content = [w for w in words if w not in naming_words] or words
+        own = [w for w in words if w not in naming_words]
+        content = own or words
         focus, inside = focus_words(folded_question, content)
         # A word the corpus never uses is never a mere answer type (感冒了吃什么药好: 药好).
         focus = [w for w in focus if w in self.index.vocabulary]
@@ -184,8 +192,11 @@ class SearchEngine:
         part, part_words = asked_part(folded_question, core)
         if part:  # 第三部分 is a place, not words to search for
             core = [w for w in core if w not in part_words]
-        if part and (named or len(self.documents) == 1):
-            hits = self._part_hits(named or {0}, part, core, offset + top + 1)
+            own = [w for w in own if w not in part_words]
+        scope = named or ({0} if len(self.documents) == 1 else set())
+        if scope and (part or (named and not own)):  # a place in a speech, or a speech by name alone
+            content = own
+            hits = self._part_hits(scope, part, own, offset + top + 1)
         elif not core:
             hits = []  # a part of no named speech
         else:
@@ -265,20 +276,23 @@ class SearchEngine:
         ranked.sort(reverse=True)
         return self._non_overlapping([(s, c, p) for _, s, c, p in ranked], wanted, terms)
 
-    def _part_hits(self, docs: set[int], part: int, words: list[str], wanted: int) -> list[Hit]:
-        """A question about one part of a named speech (第三部分讲了什么): the part's passages
-        in the speech's order, or, when the question has words of its own, those holding
-        them by BM25."""
-        in_part = np.zeros(len(self.passages), dtype=bool)
-        for doc in docs:
-            numbers = [
-                p.number for p in self.documents[doc].paragraphs if p.kind == "section" and p.section == part
-            ]
-            in_part |= (self.passages.doc == doc) & np.isin(self.passages.paragraph, numbers)
-        ids = np.flatnonzero(in_part)
+    def _part_hits(self, docs: set[int], part: int | str | None, words: list[str], wanted: int) -> list[Hit]:
+        """Passages of named speeches (all of it, or one part: a section number, "opening" or
+        "closing"): with words of their own, those holding them by BM25; without, in reading
+        order, taking each speech's next passage in turn."""
+        ids = np.flatnonzero(np.isin(self.passages.doc, list(docs)))  # in document, then reading order
+        doc_of = self.passages.doc[ids]
+        if part is not None:
+            keep = np.zeros(len(ids), dtype=bool)
+            for doc in docs:
+                numbers = [p.number for p in self.documents[doc].paragraphs if is_in_part(p, part)]
+                keep |= (doc_of == doc) & np.isin(self.passages.paragraph[ids], numbers)
+            ids, doc_of = ids[keep], doc_of[keep]
         terms = self.scoring_terms(words)
         if not terms:
-            return self._non_overlapping([(0.0, 1.0, int(i)) for i in ids], wanted, terms, relative=False)
+            rank_in_doc = np.arange(len(ids)) - np.searchsorted(doc_of, doc_of)
+            reading = ids[np.lexsort((doc_of, rank_in_doc))]
+            return self._non_overlapping([(0.0, 1.0, int(i)) for i in reading], wanted, terms, relative=False)
         scores = self.index.scores(terms)[ids]
         order = np.argsort(-scores, kind="stable")
         ranked = [(float(scores[i]), 1.0, int(ids[i])) for i in order if scores[i] > 0]

@@ -72,6 +72,8 @@ def test_rejoin_gives_a_character_back_to_its_neighbour() -> None:
         ("2019年报告第12部分", ["报告", "第", "12", "部分"], 12, ["第", "12", "部分"]),
         ("第二个方面是什么", ["第二个", "方面"], 2, ["第二个", "方面"]),
         ("第三产业", ["第三产业"], None, []),
+        ("讲话的结束语说了什么", ["结束语"], "closing", ["结束语"]),
+        ("开场白", ["开场白"], "opening", ["开场白"]),
     ],
 )
 def test_asked_part(question: str, words: list[str], part: int | None, spelled: list[str]) -> None:
@@ -143,3 +145,28 @@ def test_a_part_of_no_named_speech_is_not_searched_as_words(tmp_path: Path) -> N
         tmp_path, {"甲": "一、第一部分\n我们要抓好落实。", "乙": "一、总体要求\n第三产业发展很快。"}
     )
     assert not engine.ask("第三部分讲了什么").found
+
+
+def test_the_closing_and_the_opening_of_a_speech(seed_engine: SearchEngine) -> None:
+    closing = seed_engine.ask("市长办公会议讲话的结束语", top=2).hits
+    assert [hit.part for hit in closing] == ["closing", "closing"]
+    assert closing[0].quote.startswith("同志们，惟其艰难")
+    assert seed_engine.ask("开场白讲了什么", top=1).hits[0].quote.startswith("上周，根据组织安排")
+
+
+def test_a_speech_named_and_nothing_else_is_read_from_its_start(tmp_path: Path) -> None:
+    """「2019年政府工作报告」 alone: each named speech's start, in turn, not a search for 报告."""
+    root = tmp_path
+    for year in (2019, 2020):
+        (root / f"{year}_国务院_政府工作报告.txt").write_text(
+            f"政府工作报告\n各位代表：\n{year}年的开场。政府工作报告要讲好。\n一、回顾\n{year}年我们做了很多工作。\n",
+            encoding="utf-8",
+        )
+    engine = SearchEngine.from_folder(root, use_cache=False)
+    answer = engine.ask("2019年政府工作报告", top=3)
+    assert answer.named_documents == ["2019_国务院_政府工作报告"]
+    assert [hit.quote for hit in answer.hits] == [
+        "2019年的开场。政府工作报告要讲好。",
+        "2019年我们做了很多工作。",
+    ]
+    assert answer.terms == []  # nothing to bold: the question asked for no words
