@@ -29,7 +29,7 @@ from retrieval.question import (
     standing_together,
 )
 from retrieval.references import chinese_number, reference
-from retrieval.segment import is_cjk, is_content_word, query_words, sub_words
+from retrieval.segment import is_cjk, is_content_word, query_words, sub_words, synonyms
 
 T = TypeVar("T")
 MIN_COVERAGE = 0.36  # calibrated: see README "Refusing off-topic questions"
@@ -222,12 +222,12 @@ class SearchEngine:
         return unique([w for w in words if is_content_word(w)])
 
     def scoring_terms(self, words: list[str]) -> list[str]:
-        """The question's words as index terms. A word the index lacks is replaced by its
-        sub-words that it has (股市行情 → 股市), or else by its characters (聚神 → 聚, 神),
-        since the index holds every character of the corpus."""
+        """The question's words and their synonyms (gdp, 生产总值) as index terms. A word the
+        index lacks is replaced by its sub-words that it has (股市行情 → 股市), or else by its
+        characters (聚神 → 聚, 神), since the index holds every character of the corpus."""
         found: list[str] = []
         vocabulary = self.index.vocabulary
-        for word in words:
+        for word in (form for question_word in words for form in (question_word, *synonyms(question_word))):
             if word in vocabulary:
                 found.append(word)
             elif known := [w for w in sub_words(word) if w in vocabulary]:
@@ -337,14 +337,14 @@ class SearchEngine:
         self, folded: str, passage: Passage, parts: dict[str, list[str]], idf: dict[str, float]
     ) -> float:
         """The idf mass of the question's words (the keys of `parts`, each with its sub-words)
-        found around a passage: a word in its paragraph counts whole; a compound word that is
+        found around a passage: a word (or a synonym) in its paragraph counts whole; a compound word that is
         not there counts for the share of its sub-words that are (班子成员, where only 班子 is:
         half), at half weight."""
         paragraph = self.documents[passage.doc].paragraphs[passage.paragraph - 1]
         text = folded[paragraph.start : paragraph.end]
         found = 0.0
         for word, pieces in parts.items():
-            if word in text:
+            if word in text or any(form in text for form in synonyms(word)):
                 found += idf[word]
             elif pieces:
                 found += 0.5 * idf[word] * sum(piece in text for piece in pieces) / len(pieces)

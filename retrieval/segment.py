@@ -33,6 +33,21 @@ def stop_words() -> frozenset[str]:
     return frozenset(data_lines("stopwords.txt"))
 
 
+@cache
+def _synonym_groups() -> dict[str, tuple[str, ...]]:
+    groups: dict[str, tuple[str, ...]] = {}
+    for line in data_lines("synonyms.txt"):
+        group = tuple(line.split())
+        for word in group:
+            groups[word] = tuple(w for w in group if w != word)
+    return groups
+
+
+def synonyms(word: str) -> tuple[str, ...]:
+    """Other words for the same thing (gdp → 生产总值), from data/synonyms.txt."""
+    return _synonym_groups().get(word, ())
+
+
 def user_words() -> list[tuple[str, int | None, str | None]]:
     entries = []
     for line in data_lines("userdict.txt"):

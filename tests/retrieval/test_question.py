@@ -170,3 +170,16 @@ def test_a_speech_named_and_nothing_else_is_read_from_its_start(tmp_path: Path) 
         "2019年我们做了很多工作。",
     ]
     assert answer.terms == []  # nothing to bold: the question asked for no words
+
+
+def test_an_abbreviation_finds_what_the_speech_spells_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = engine_over(
+        tmp_path, {"甲": "全省地区生产总值增长5.5%，高于全国平均水平。", "乙": "我们要抓好安全生产。"}
+    )
+    answer = engine.ask("ＧＤＰ增长多少", top=1)
+    assert answer.found and answer.hits[0].doc_id == "甲"
+    assert any("总值" in term for term in answer.terms)  # bolded in the quote too
+    monkeypatch.setattr(search, "synonyms", lambda word: ())
+    assert not engine.ask("ＧＤＰ增长多少").found
