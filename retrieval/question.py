@@ -18,6 +18,9 @@ PART_QUESTION_RE = re.compile(
     r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:个)?(?:部分|方面)|(开场白|开头)|(结束语|结尾)"
 )
 # An interrogative that asks for a kind of thing: 什么/哪些/哪个/哪几个/哪三个 + the focus word.
+COORDINATORS = "和与及或、"
+DOCUMENT_WORDS = frozenset({"讲话", "发言", "报告", "政府工作报告", "致辞", "演讲", "讲稿"})
+FOCUS_GAP = 3  # characters of stop words allowed between an interrogative and its focus word (什么具体的要求)
 INTERROGATIVE_RE = re.compile(
     r"(?<!为)什么|哪(?:些|个|种|类|几[个项条种类点]?|[一二三四五六七八九十两]+[个项条种类点]?)?"
 )
@@ -47,20 +50,32 @@ def question_phrases(folded_question: str, terms: list[str]) -> list[list[str]]:
 
 
 def focus_words(folded_question: str, words: list[str]) -> tuple[list[str], list[str]]:
-    """(focus, inside): the words of two characters or more right after an interrogative,
-    which name the kind of answer wanted rather than its content (提升质量有什么「要求」:
-    the answer need not say 要求), and the words inside the interrogative (哪「三个」准).
-    A single character after it (什么药) stays a content word: it is too often the topic."""
+    """(focus, inside): the first word right after an interrogative (only stop words such as
+    具体的 between), which names the kind of answer wanted rather than its content
+    (提升质量有什么「要求」: the answer need not say 要求), and the words inside the
+    interrogative (哪「三个」准). A single character after it (什么药) stays a content word:
+    it is too often the topic."""
     focus, inside = [], []
     for match in INTERROGATIVE_RE.finditer(folded_question):
         start, end = match.span()
+        after = []
         for word in words:
             position = folded_question.find(word, start)
-            if position == end and len(word) > 1:
-                focus.append(word)
-            elif start <= position and position + len(word) <= end:
+            if start <= position and position + len(word) <= end:
                 inside.append(word)
+            elif end <= position <= end + FOCUS_GAP:
+                after.append((position, word))
+        if after and len((first := min(after))[1]) > 1:
+            focus.append(first[1])
+            joined = first[0] + len(first[1]) + 1  # 什么要求和「安排」: a second focus word joined by 和
+            if folded_question[joined - 1 : joined] in COORDINATORS:
+                focus.extend(w for w in words if len(w) > 1 and folded_question.startswith(w, joined))
     return focus, inside
+
+
+def document_words(words: list[str]) -> list[str]:
+    """The words that refer to the speech itself (讲话里面…, 报告中…), not to its content."""
+    return [w for w in words if w in DOCUMENT_WORDS]
 
 
 def definition_patterns(phrases: list[list[str]]) -> list[tuple[re.Pattern[str], list[str]]]:

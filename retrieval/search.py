@@ -23,6 +23,7 @@ from retrieval.passages import DocumentPassages, Passage, PassageTable, document
 from retrieval.question import (
     asked_part,
     definition_patterns,
+    document_words,
     focus_words,
     question_phrases,
     rejoin_misjoined,
@@ -185,7 +186,7 @@ class SearchEngine:
         content = own or words
         focus, inside = focus_words(folded_question, content)
         # A word the corpus never uses is never a mere answer type (感冒了吃什么药好: 药好).
-        focus = [w for w in focus if w in self.index.vocabulary]
+        focus = [w for w in focus if w in self.index.vocabulary] + document_words(content)
         core = [w for w in content if w not in focus and w not in inside] or content
         answer.named_documents = [self.documents[d].doc_id for d in sorted(named)]
         answer.missing_terms = [w for w in content if w not in self.index.vocabulary]

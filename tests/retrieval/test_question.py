@@ -31,6 +31,7 @@ def test_phrases_are_terms_written_together() -> None:
         ("三准是指哪三个准", ["三准", "三个", "准"], [], ["三个"]),  # a single character stays content
         ("为什么说班子成员相聚是一种缘份", ["班子成员", "相聚", "缘份"], [], []),  # 为什么 asks why, not what
         ("如何带好队伍", ["带好", "队伍"], [], []),
+        ("学法有什么具体的要求和安排", ["学法", "要求", "安排"], ["要求", "安排"], []),  # 具体的: stop words
     ],
 )
 def test_focus_words(question: str, words: list[str], focus: list[str], inside: list[str]) -> None:
@@ -183,3 +184,18 @@ def test_an_abbreviation_finds_what_the_speech_spells_out(
     assert any("总值" in term for term in answer.terms)  # bolded in the quote too
     monkeypatch.setattr(search, "synonyms", lambda word: ())
     assert not engine.ask("ＧＤＰ增长多少").found
+
+
+def test_words_for_the_speech_itself_are_not_required(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """讲话里面… refers to the speech, not to words in it."""
+    engine = engine_over(
+        tmp_path, {"甲": "要把学法当作一项必修课，系统学习宪法和基本法律法规。", "乙": "我们听取了讲话。"}
+    )
+    assert engine.ask("讲话里面对学法怎么说", top=1).hits[0].doc_id == "甲"
+    monkeypatch.setattr(search, "document_words", lambda words: [])
+    assert (
+        engine.ask("讲话里面对学法怎么说", top=1).hits[0].doc_id != "甲"
+        or not engine.ask("讲话里面对学法怎么说").found
+    )
