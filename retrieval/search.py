@@ -281,7 +281,7 @@ class SearchEngine:
         """Passages of named speeches (all of it, or one part: a section number, "opening" or
         "closing"): with words of their own, those holding them by BM25; without, in reading
         order, taking each speech's next passage in turn."""
-        ids = np.flatnonzero(np.isin(self.passages.doc, list(docs)))  # in document, then reading order
+        ids = np.flatnonzero(np.isin(self.passages.doc, list(docs)))  # sorted by document, then position
         doc_of = self.passages.doc[ids]
         if part is not None:
             keep = np.zeros(len(ids), dtype=bool)
@@ -338,9 +338,9 @@ class SearchEngine:
         self, folded: str, passage: Passage, parts: dict[str, list[str]], idf: dict[str, float]
     ) -> float:
         """The idf mass of the question's words (the keys of `parts`, each with its sub-words)
-        found around a passage: a word (or a synonym) in its paragraph counts whole; a compound word that is
-        not there counts for the share of its sub-words that are (班子成员, where only 班子 is:
-        half), at half weight."""
+        found around a passage: a word (or a synonym of it) in its paragraph counts whole; a
+        compound word that is not there counts for the share of its sub-words that are
+        (班子成员, where only 班子 is: half), at half weight."""
         paragraph = self.documents[passage.doc].paragraphs[passage.paragraph - 1]
         text = folded[paragraph.start : paragraph.end]
         found = 0.0
