@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval.corpus import load_corpus  # noqa: E402
-from retrieval.normalize import fold  # noqa: E402
-from retrieval.segment import folded_terms, query_words, sub_words  # noqa: E402
+from retrieval.normalize import fold_all  # noqa: E402
+from retrieval.segment import EncodedTerms, encode_terms, merge_terms, query_words, sub_words  # noqa: E402
 
 TOP_K = 10
 
@@ -57,18 +57,19 @@ def make_passages(sentences: list[str], size: int, seed: int) -> list[str]:
     return ["".join(rng.choices(sentences, k=rng.randint(1, 3))) for _ in range(size)]
 
 
-def _segment(texts: list[str]) -> list[list[str]]:
-    return [folded_terms(fold(text)) for text in texts]
+def _segment(texts: list[str]) -> EncodedTerms:
+    return encode_terms(fold_all(texts))
 
 
-def segment_all(texts: list[str], processes: int) -> list[list[str]]:
-    """Segment on every core (spawned workers, in chunks)."""
+def segment_all(texts: list[str], processes: int) -> EncodedTerms:
+    """Segment on every core (spawned workers, in chunks); each chunk comes back as integer
+    arrays and its own vocabulary, merged here."""
     if processes <= 1 or len(texts) < 20_000:
         return _segment(texts)
-    chunk = (len(texts) + processes * 4 - 1) // (processes * 4)
+    chunk = 20_000
     chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        return [terms for part in pool.map(_segment, chunks) for terms in part]
+        return merge_terms(pool.map(_segment, chunks))
 
 
 def make_questions(sentences: list[str], count: int, seed: int) -> list[str]:
@@ -105,10 +106,12 @@ def current_rss_mb() -> float:
 # ----------------------------------------------------------------------------- engines
 
 
-def ours_build(passages_terms: list[list[str]]):
+def ours_build(terms: EncodedTerms):
     from retrieval.index import BM25Index
 
-    return BM25Index.from_terms(passages_terms)
+    ends = np.cumsum(terms.lengths)
+    vocabulary = {term: i for i, term in enumerate(terms.vocabulary)}
+    return BM25Index(vocabulary, terms.ids, ends - terms.lengths, ends)
 
 
 def question_terms(question: str, vocabulary) -> list[str]:
@@ -126,6 +129,13 @@ def ours_query(index, question: str) -> np.ndarray:
     return index.top(question_terms(question, index.vocabulary), TOP_K)[0]
 
 
+def as_strings(terms: EncodedTerms) -> list[list[str]]:
+    """Each passage's terms as strings, what rank-bm25 takes."""
+    words = np.array(terms.vocabulary, dtype=object)[terms.ids].tolist()
+    ends = np.cumsum(terms.lengths).tolist()
+    return [words[begin:end] for begin, end in zip([0, *ends], ends, strict=False)]
+
+
 def rank_build(passages_terms: list[list[str]]):
     from rank_bm25 import BM25Okapi
 
@@ -139,13 +149,14 @@ def rank_query(index, question: str) -> np.ndarray:
 
 
 ENGINES = {"ours": (ours_build, ours_query), "rank-bm25": (rank_build, rank_query)}
+INPUTS = {"ours": lambda terms: terms, "rank-bm25": as_strings}  # what each build takes
 
 
 def child(engine: str, terms_file: str, questions_file: str, max_questions: int, index_file: str) -> None:
     """Build one engine in this fresh process and print its figures as JSON."""
     build, query = ENGINES[engine]
     with open(terms_file, "rb") as handle:
-        passages_terms = pickle.load(handle)
+        passages_terms = INPUTS[engine](pickle.load(handle))
     questions = json.loads(Path(questions_file).read_text(encoding="utf-8"))[:max_questions]
     baseline = current_rss_mb()
     started = time.perf_counter()

@@ -21,7 +21,7 @@ from retrieval.naming import DocumentNames
 from retrieval.normalize import fold
 from retrieval.passages import DocumentPassages, Passage, PassageTable, document_passages
 from retrieval.references import chinese_number, reference
-from retrieval.segment import is_cjk, query_words, sub_words
+from retrieval.segment import is_cjk, merge_terms, query_words, sub_words
 
 T = TypeVar("T")
 MIN_COVERAGE = 0.36  # calibrated: see README "Refusing off-topic questions"
@@ -96,22 +96,19 @@ def proximity_bonus(folded_text: str, query_terms: list[str], idf: dict[str, flo
 
 
 def build_index(parts: list[DocumentPassages]) -> BM25Index:
-    """The BM25 index over every document's passages, mapping each sentence's terms to ids once."""
-    vocabulary: dict[str, int] = {}
-    sentences = [terms for part in parts for terms in part.sentence_terms]
-    term_ids = np.fromiter(
-        (vocabulary.setdefault(t, len(vocabulary)) for terms in sentences for t in terms), dtype=np.int32
-    )
-    lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
-    sentence_end = np.cumsum(lengths)
-    sentence_start = sentence_end - lengths
+    """The BM25 index over every document's passages: one vocabulary for the documents'
+    sentence terms, each passage the run of its window's sentences."""
+    terms = merge_terms([part.sentence_terms for part in parts])
+    sentence_end = np.cumsum(terms.lengths)
+    sentence_start = sentence_end - terms.lengths
     first, last, offset = [], [], 0
     for part in parts:
         for a, z in part.windows:
             first.append(offset + a)
             last.append(offset + z)
         offset += len(part.sentence_terms)
-    return BM25Index(vocabulary, term_ids, sentence_start[first], sentence_end[last])
+    vocabulary = {term: i for i, term in enumerate(terms.vocabulary)}
+    return BM25Index(vocabulary, terms.ids, sentence_start[first], sentence_end[last])
 
 
 def unique(items: list[str]) -> list[str]:
