@@ -24,6 +24,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
+from retrieval.topk import Impacts, TopK
+
 K1 = 1.2
 B = 0.75
 CHUNK = 1 << 22  # postings weighted at a time while building
@@ -80,6 +82,7 @@ class BM25Index:
             freq = tf.data[part]
             tf.data[part] = col_idf[part] * freq * (k1 + 1) / (freq + row_norm[tf.indices[part]])
         self.matrix = tf
+        self.impacts = Impacts.build(tf.indptr, tf.indices, tf.data)
 
     @classmethod
     def from_terms(cls, passages_terms: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:
@@ -118,25 +121,11 @@ class BM25Index:
         return np.bincount(rows, weights=weights, minlength=self.n_passages)
 
     def top(self, terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ids and scores of the (at most) k best-scoring passages, best first.
-
-        Only the postings of the query terms are touched: when they are few, they are summed
-        sparsely (sort and reduce); when they are many, into a dense vector.
-        """
-        rows, weights = self._postings(terms)
-        if len(rows) * 8 < self.n_passages:
-            passages, inverse = np.unique(rows, return_inverse=True)
-            scores = np.bincount(inverse, weights=weights, minlength=len(passages))
-            if len(passages) > k:
-                best = np.argpartition(-scores, k)[:k]
-                passages, scores = passages[best], scores[best]
-        else:
-            dense = np.bincount(rows, weights=weights, minlength=self.n_passages)
-            best = np.argpartition(-dense, k)[:k] if self.n_passages > k else np.arange(self.n_passages)
-            passages = best[dense[best] > 0]
-            scores = dense[passages]
-        order = np.argsort(-scores, kind="stable")
-        return passages[order], scores[order]
+        """The ids and scores of the (at most) k best-scoring passages, best first, ties by
+        lower id: exactly those of `scores`, without reading every posting (see retrieval.topk)."""
+        term_ids = [self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary]
+        matrix = self.matrix
+        return TopK(matrix.indptr, matrix.indices, matrix.data, self.impacts, term_ids).search(k)
 
     def contains(self, passage: int, term: str) -> bool:
         term_id = self.vocabulary.get(term)

@@ -1,0 +1,210 @@
+"""Exact top-k over BM25 postings without summing every posting of a common term.
+
+A passage's score is the sum of its weights for the query terms, each at most that term's
+largest weight. Two classic bounds cut the work and keep the answer exact:
+
+1. Threshold rounds (Fagin's TA): each long term keeps its best postings in weight order
+   (`Impacts`). Reading the first d of every term's list and scoring those passages exactly
+   gives θ, the k-th best score so far; a passage not yet read scores at most B, the sum of
+   each list's next weight. When B < θ, nothing unread can enter the top k: done. Rare terms
+   are read whole in the first round, so a question with one rare word usually stops there.
+2. MaxScore: otherwise, with θ from the rounds, the terms whose largest weights add up to
+   less than θ ("non-essential") cannot lift a passage to θ alone; only passages holding an
+   essential term are candidates, and the non-essential terms are looked up for them
+   (binary search in the sorted postings), dropping candidates as soon as their bound falls
+   below θ.
+
+Every returned score is summed in the query's term order, as `BM25Index.scores` does, so the
+scores are the same floating-point numbers; ties are broken by the lower passage id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FIRST_DEPTH = 512  # postings per term read in the first round; shorter lists are read whole
+IMPACT_DEPTH = 4096  # postings per term kept in weight order (the deepest round)
+MARGIN = 1e-9  # relative slack on bounds summed in another order than the scores
+
+
+@dataclass
+class Impacts:
+    """A copy of the best IMPACT_DEPTH postings of each long term, by weight (best first)
+    and then passage id, read front to back (positions into the column would make every
+    read a cache miss); and each term's largest weight."""
+
+    rows: np.ndarray  # int32 passage ids, term after term
+    weights: np.ndarray  # float32
+    pointers: np.ndarray  # int64: term t's postings are rows[pointers[t]:pointers[t + 1]]
+    max_weight: np.ndarray  # float64, per term
+
+    @classmethod
+    def build(cls, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray) -> Impacts:
+        df = np.diff(indptr)
+        lengths = np.where(df > FIRST_DEPTH, np.minimum(df, IMPACT_DEPTH), 0)
+        pointers = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        positions = np.empty(pointers[-1], dtype=np.int64)
+        for term in np.flatnonzero(lengths):
+            weights = data[indptr[term] : indptr[term + 1]]
+            positions[pointers[term] : pointers[term + 1]] = indptr[term] + _best_positions(weights, lengths[term])
+        max_weight = np.zeros(len(df))
+        nonempty = df > 0
+        max_weight[nonempty] = np.maximum.reduceat(data, indptr[:-1][nonempty]) if data.size else 0.0
+        return cls(indices[positions], data[positions], pointers, max_weight)
+
+
+def _best_positions(weights: np.ndarray, count: int) -> np.ndarray:
+    """The positions of the `count` largest weights, best first, ties by position."""
+    if count < len(weights):
+        kth = np.partition(weights, len(weights) - count)[len(weights) - count]
+        above = np.flatnonzero(weights > kth)
+        chosen = np.concatenate([above, np.flatnonzero(weights == kth)[: count - len(above)]])
+    else:
+        chosen = np.arange(len(weights))
+    return chosen[np.lexsort((chosen, -weights[chosen]))]
+
+
+def best_k(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k highest scores, best first, ties by lower id."""
+    if len(ids) > k:
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        keep = scores >= kth
+        ids, scores = ids[keep], scores[keep]
+    order = np.lexsort((ids, -scores))[:k]
+    return ids[order], scores[order]
+
+
+class TopK:
+    """One top-k search over the CSC columns (indptr, indices, data) of the query's terms."""
+
+    def __init__(
+        self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, impacts: Impacts, terms: list[int]
+    ) -> None:
+        self.indptr, self.indices, self.data, self.impacts = indptr, indices, data, impacts
+        self.terms = terms  # distinct term ids, in query order
+
+    def column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        begin, end = self.indptr[term], self.indptr[term + 1]
+        return self.indices[begin:end], self.data[begin:end]
+
+    def lookup(self, term: int, passages: np.ndarray) -> np.ndarray:
+        """The term's weight in each of the (sorted) passages, 0.0 where it is absent."""
+        rows, weights = self.column(term)
+        found = np.zeros(len(passages))
+        if len(rows) < len(passages):  # search the shorter list in the longer one
+            where = np.minimum(np.searchsorted(passages, rows), len(passages) - 1)
+            hit = passages[where] == rows
+            found[where[hit]] = weights[hit]
+        elif len(rows):
+            where = np.minimum(np.searchsorted(rows, passages), len(rows) - 1)
+            hit = rows[where] == passages
+            found[hit] = weights[where[hit]]
+        return found
+
+    def exact(self, passages: np.ndarray) -> np.ndarray:
+        """Scores of (sorted) passages, summed in query-term order like `BM25Index.scores`."""
+        total = np.zeros(len(passages))
+        for term in self.terms:
+            total += self.lookup(term, passages)
+        return total
+
+    def search(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if not self.terms or k <= 0:
+            return np.zeros(0, dtype=np.int32), np.zeros(0)
+        if len(self.terms) == 1:
+            return self.single(k)
+        depth = FIRST_DEPTH
+        while True:
+            ids, scores, bound, complete = self.round(depth, k)
+            if len(ids) or bound == 0.0:
+                return ids, scores
+            if not complete or depth >= IMPACT_DEPTH:  # some list is read as deep as it is kept
+                return self.max_score(k, float(scores[0]))
+            depth *= 8
+
+    def single(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """One term: its best postings are its impact list, or its whole (short) column."""
+        (term,) = self.terms
+        rows, weights = self.column(term)
+        begin, end = self.impacts.pointers[term], self.impacts.pointers[term + 1]
+        if k > end - begin:
+            return best_k(rows, weights.astype(np.float64), k)
+        return self.impacts.rows[begin : begin + k], self.impacts.weights[begin : begin + k].astype(np.float64)
+
+    def round(self, depth: int, k: int) -> tuple[np.ndarray, np.ndarray, float, bool]:
+        """Read each term's first `depth` postings by weight. Returns the exact best k of
+        the passages read, or when that cannot be settled yet, θ (the k-th best exact score
+        of the most promising passages read) as a one-element score array; the bound B on
+        any unread passage; and whether every list could be read that deep."""
+        rows, weights, next_weights, complete = [], [], [], True
+        for term in self.terms:
+            start, stop = self.impacts.pointers[term], self.impacts.pointers[term + 1]
+            if start == stop:  # a short list: read whole
+                column_rows, column_weights = self.column(term)
+                rows.append(column_rows)
+                weights.append(column_weights)
+                next_weights.append(0.0)
+                continue
+            read = min(depth, stop - start)
+            rows.append(self.impacts.rows[start : start + read])
+            weights.append(self.impacts.weights[start : start + read])
+            if read == self.indptr[term + 1] - self.indptr[term]:  # the whole column
+                next_weights.append(0.0)
+            else:  # the next weight in the list, or the last kept one when the list is used up
+                complete &= read < stop - start
+                next_weights.append(float(self.impacts.weights[start + min(read, stop - start - 1)]))
+        bound = sum(next_weights)
+        passages, inverse = _group(np.concatenate(rows))
+        lower = np.bincount(inverse, weights=np.concatenate(weights), minlength=len(passages))
+        unread = bound - np.bincount(
+            inverse, weights=np.repeat(next_weights, [len(r) for r in rows]), minlength=len(passages)
+        )
+        promising = passages[np.argpartition(-lower, 4 * k)[: 4 * k]] if len(passages) > 4 * k else passages
+        promising = np.sort(promising)
+        theta = best_k(promising, self.exact(promising), k)[1]
+        theta = theta[-1] if len(theta) == k else 0.0
+        if bound >= theta and bound > 0.0:
+            return np.zeros(0, dtype=np.int32), np.array([theta]), bound, complete
+        maybe = passages[lower + unread * (1 + MARGIN) >= theta * (1 - MARGIN)]
+        ids, scores = best_k(maybe, self.exact(maybe), k)
+        return ids, scores, bound, complete
+
+    def max_score(self, k: int, theta: float) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top k given θ, a score at least k passages reach (0.0 when unknown)."""
+        by_bound = sorted(self.terms, key=lambda term: self.impacts.max_weight[term])
+        bounds = np.cumsum([self.impacts.max_weight[term] for term in by_bound])
+        cut = int(np.searchsorted(bounds, theta * (1 - MARGIN)))  # terms by_bound[:cut] are non-essential
+        essential, rest = by_bound[cut:], by_bound[:cut][::-1]
+        remaining = float(bounds[cut - 1]) if cut else 0.0
+        if len(essential) == 1:
+            passages, weights = self.column(essential[0])
+            partial = weights.astype(np.float64)
+        else:
+            rows = np.concatenate([self.column(term)[0] for term in essential])
+            weights = np.concatenate([self.column(term)[1] for term in essential]).astype(np.float64)
+            passages, inverse = _group(rows)
+            partial = np.bincount(inverse, weights=weights, minlength=len(passages))
+        floor = theta * (1 - MARGIN)
+        keep = partial + remaining * (1 + MARGIN) >= floor
+        passages, partial = passages[keep], partial[keep]
+        for term in rest:
+            partial += self.lookup(term, passages)
+            remaining -= float(self.impacts.max_weight[term])
+            keep = partial + max(remaining, 0.0) * (1 + MARGIN) >= floor
+            passages, partial = passages[keep], partial[keep]
+        return best_k(passages, self.exact(passages), k)
+
+
+def _group(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows, sorted, and the index of each row among them (np.unique's, but
+    sorting (row, place) pairs packed in one int64, several times faster than an argsort)."""
+    keys = np.sort((rows.astype(np.int64) << 32) | np.arange(len(rows), dtype=np.int64))
+    sorted_rows = (keys >> 32).astype(np.int32)
+    starts = np.empty(len(keys), dtype=bool)
+    starts[:1] = True
+    np.not_equal(sorted_rows[1:], sorted_rows[:-1], out=starts[1:])
+    inverse = np.empty(len(rows), dtype=np.int64)
+    inverse[keys & 0xFFFFFFFF] = np.cumsum(starts) - 1
+    return sorted_rows[starts], inverse
