@@ -124,8 +124,7 @@ class BM25Index:
         """The ids and scores of the (at most) k best-scoring passages, best first, ties by
         lower id: exactly those of `scores`, without reading every posting (see retrieval.topk)."""
         term_ids = [self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary]
-        matrix = self.matrix
-        return TopK(matrix.indptr, matrix.indices, matrix.data, self.impacts, term_ids).search(k)
+        return TopK(self.matrix, self.impacts, term_ids).search(k)
 
     def contains(self, passage: int, term: str) -> bool:
         term_id = self.vocabulary.get(term)

@@ -9,10 +9,9 @@ largest weight. Two classic bounds cut the work and keep the answer exact:
    each list's next weight. When B < θ, nothing unread can enter the top k: done. Rare terms
    are read whole in the first round, so a question with one rare word usually stops there.
 2. MaxScore: otherwise, with θ from the rounds, the terms whose largest weights add up to
-   less than θ ("non-essential") cannot lift a passage to θ alone; only passages holding an
-   essential term are candidates, and the non-essential terms are looked up for them
-   (binary search in the sorted postings), dropping candidates as soon as their bound falls
-   below θ.
+   less than θ/2 cannot lift a passage to θ on their own: only passages whose other terms
+   reach θ less that sum are candidates, and those terms are looked up for them (binary
+   search in the sorted postings), dropping candidates as soon as their bound falls below θ.
 
 Every returned score is summed in the query's term order, as `BM25Index.scores` does, so the
 scores are the same floating-point numbers; ties are broken by the lower passage id.
@@ -23,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 FIRST_DEPTH = 512  # postings per term read in the first round; shorter lists are read whole
 IMPACT_DEPTH = 4096  # postings per term kept in weight order (the deepest round)
@@ -79,10 +79,10 @@ def best_k(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.
 class TopK:
     """One top-k search over the CSC columns (indptr, indices, data) of the query's terms."""
 
-    def __init__(
-        self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, impacts: Impacts, terms: list[int]
-    ) -> None:
-        self.indptr, self.indices, self.data, self.impacts = indptr, indices, data, impacts
+    def __init__(self, matrix: sparse.csc_matrix, impacts: Impacts, terms: list[int]) -> None:
+        self.indptr, self.indices, self.data = matrix.indptr, matrix.indices, matrix.data
+        self.n_passages = matrix.shape[0]
+        self.impacts = impacts
         self.terms = terms  # distinct term ids, in query order
 
     def column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
@@ -93,11 +93,16 @@ class TopK:
         """The term's weight in each of the (sorted) passages, 0.0 where it is absent."""
         rows, weights = self.column(term)
         found = np.zeros(len(passages))
+        small, large = sorted((len(rows), len(passages)))
+        if 16 * small > large + self.n_passages // 8:  # both long: scattering beats searching
+            column = np.zeros(self.n_passages, dtype=np.float32)
+            column[rows] = weights
+            return column[passages].astype(np.float64)
         if len(rows) < len(passages):  # search the shorter list in the longer one
             where = np.minimum(np.searchsorted(passages, rows), len(passages) - 1)
             hit = passages[where] == rows
             found[where[hit]] = weights[hit]
-        elif len(rows):
+        else:
             where = np.minimum(np.searchsorted(rows, passages), len(rows) - 1)
             hit = rows[where] == passages
             found[hit] = weights[where[hit]]
@@ -117,11 +122,11 @@ class TopK:
             return self.single(k)
         depth = FIRST_DEPTH
         while True:
-            ids, scores, bound, complete = self.round(depth, k)
-            if len(ids) or bound == 0.0:
-                return ids, scores
+            answer, theta, complete = self.round(depth, k)
+            if answer is not None:
+                return answer
             if not complete or depth >= IMPACT_DEPTH:  # some list is read as deep as it is kept
-                return self.max_score(k, float(scores[0]))
+                return self.max_score(k, theta)
             depth *= 8
 
     def single(self, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -133,11 +138,10 @@ class TopK:
             return best_k(rows, weights.astype(np.float64), k)
         return self.impacts.rows[begin : begin + k], self.impacts.weights[begin : begin + k].astype(np.float64)
 
-    def round(self, depth: int, k: int) -> tuple[np.ndarray, np.ndarray, float, bool]:
-        """Read each term's first `depth` postings by weight. Returns the exact best k of
-        the passages read, or when that cannot be settled yet, θ (the k-th best exact score
-        of the most promising passages read) as a one-element score array; the bound B on
-        any unread passage; and whether every list could be read that deep."""
+    def round(self, depth: int, k: int) -> tuple[tuple[np.ndarray, np.ndarray] | None, float, bool]:
+        """Read each term's first `depth` postings by weight. Returns the answer when that
+        settles it (else None); θ, the k-th best exact score of the most promising passages
+        read; and whether every list could be read that deep."""
         rows, weights, next_weights, complete = [], [], [], True
         for term in self.terms:
             start, stop = self.impacts.pointers[term], self.impacts.pointers[term + 1]
@@ -165,46 +169,56 @@ class TopK:
         promising = np.sort(promising)
         theta = best_k(promising, self.exact(promising), k)[1]
         theta = theta[-1] if len(theta) == k else 0.0
-        if bound >= theta and bound > 0.0:
-            return np.zeros(0, dtype=np.int32), np.array([theta]), bound, complete
+        if bound >= theta and bound > 0.0:  # an unread passage may still beat θ
+            return None, theta, complete
         maybe = passages[lower + unread * (1 + MARGIN) >= theta * (1 - MARGIN)]
-        ids, scores = best_k(maybe, self.exact(maybe), k)
-        return ids, scores, bound, complete
+        return best_k(maybe, self.exact(maybe), k), theta, complete
 
     def max_score(self, k: int, theta: float) -> tuple[np.ndarray, np.ndarray]:
-        """Exact top k given θ, a score at least k passages reach (0.0 when unknown)."""
+        """Exact top k given θ, a score at least k passages reach (0.0 when unknown).
+
+        The terms with the smallest largest weights, together under θ/2, are only looked
+        up; a passage with none of the other terms cannot reach θ, nor one whose weights
+        for the other terms fall short of θ less what the looked-up terms could add."""
+        floor = theta * (1 - MARGIN)
         by_bound = sorted(self.terms, key=lambda term: self.impacts.max_weight[term])
         bounds = np.cumsum([self.impacts.max_weight[term] for term in by_bound])
-        cut = int(np.searchsorted(bounds, theta * (1 - MARGIN)))  # terms by_bound[:cut] are non-essential
-        essential, rest = by_bound[cut:], by_bound[:cut][::-1]
-        remaining = float(bounds[cut - 1]) if cut else 0.0
-        if len(essential) == 1:
-            passages, weights = self.column(essential[0])
-            partial = weights.astype(np.float64)
-        else:
-            rows = np.concatenate([self.column(term)[0] for term in essential])
-            weights = np.concatenate([self.column(term)[1] for term in essential]).astype(np.float64)
-            passages, inverse = _group(rows)
-            partial = np.bincount(inverse, weights=weights, minlength=len(passages))
-        floor = theta * (1 - MARGIN)
-        keep = partial + remaining * (1 + MARGIN) >= floor
-        passages, partial = passages[keep], partial[keep]
-        for term in rest:
+        cut = int(np.searchsorted(bounds, floor / 2))
+        looked_up = by_bound[:cut][::-1]  # largest bound first: it prunes most
+        remaining = float(bounds[cut - 1]) * (1 + MARGIN) if cut else 0.0
+        passages, partial = self.summed(by_bound[cut:], floor - remaining)
+        for term in looked_up:
             partial += self.lookup(term, passages)
             remaining -= float(self.impacts.max_weight[term])
             keep = partial + max(remaining, 0.0) * (1 + MARGIN) >= floor
             passages, partial = passages[keep], partial[keep]
         return best_k(passages, self.exact(passages), k)
 
+    def summed(self, terms: list[int], at_least: float) -> tuple[np.ndarray, np.ndarray]:
+        """The passages (sorted) whose weights for the terms add up to at least `at_least`
+        (to more than 0 when it is not positive), with those sums."""
+        rows = [self.column(term)[0] for term in terms]
+        weights = [self.column(term)[1] for term in terms]
+        if 8 * sum(map(len, rows)) < self.n_passages:
+            passages, inverse = _group(np.concatenate(rows))
+            partial = np.bincount(inverse, weights=np.concatenate(weights), minlength=len(passages))
+            keep = partial >= at_least
+            return passages[keep], partial[keep]
+        partial = np.zeros(self.n_passages)  # many postings: add them up in place of sorting them
+        for term_rows, term_weights in zip(rows, weights, strict=True):
+            partial[term_rows] += term_weights
+        passages = np.flatnonzero(partial >= at_least) if at_least > 0 else np.flatnonzero(partial)
+        return passages, partial[passages]
+
 
 def _group(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows, sorted, and the index of each row among them (np.unique's, but
-    sorting (row, place) pairs packed in one int64, several times faster than an argsort)."""
-    keys = np.sort((rows.astype(np.int64) << 32) | np.arange(len(rows), dtype=np.int64))
-    sorted_rows = (keys >> 32).astype(np.int32)
-    starts = np.empty(len(keys), dtype=bool)
+    """The distinct rows, sorted, and the index of each row among them: np.unique's answer,
+    several times faster, by sorting (row, place) pairs packed in one int64."""
+    order = np.sort((rows.astype(np.int64) << 32) | np.arange(len(rows), dtype=np.int64)) & 0xFFFFFFFF
+    sorted_rows = rows[order]
+    starts = np.empty(len(rows), dtype=bool)
     starts[:1] = True
     np.not_equal(sorted_rows[1:], sorted_rows[:-1], out=starts[1:])
     inverse = np.empty(len(rows), dtype=np.int64)
-    inverse[keys & 0xFFFFFFFF] = np.cumsum(starts) - 1
+    inverse[order] = np.cumsum(starts) - 1
     return sorted_rows[starts], inverse
