@@ -117,48 +117,74 @@ class EncodedTerms:
 
 class _WordIds(dict[str, int]):
     """word → its id, numbered in order of first sight, or −1 for a word that is no index
-    term (punctuation, stop words, single Chinese characters: those come as characters)."""
+    term (punctuation, stop words, single Chinese characters: those come as characters).
+    One for the process: a word is judged once, however many documents use it."""
 
     def __init__(self) -> None:
         super().__init__()
         self.words: list[str] = []
+        self.lock = threading.Lock()
 
     def __missing__(self, word: str) -> int:
-        value = -1
-        if _keep(word) and (len(word) > 1 or not is_cjk(word)):
-            self.words.append(word)
-            value = len(self.words) - 1
-        self[word] = value
+        with self.lock:
+            value = -1
+            if _keep(word) and (len(word) > 1 or not is_cjk(word)):
+                value = len(self.words)
+                self.words.append(word)
+            self[word] = value
         return value
+
+
+_word_ids = _WordIds()
 
 
 def encode_terms(folded_texts: Sequence[str]) -> EncodedTerms:
     """`folded_terms` of every text, as ids: the words through one dictionary lookup each,
     the Chinese characters as code points in numpy rather than one Python string apiece."""
-    word_ids = _WordIds()
     words: list[int] = []
     word_counts = np.zeros(len(folded_texts), dtype=np.int64)
     for i, folded in enumerate(folded_texts):
         cut = _cut(folded, for_search=True)
         word_counts[i] = len(cut)
-        words.extend(map(word_ids.__getitem__, cut))
-    word_array = np.array(words, dtype=np.int32)
+        words.extend(map(_word_ids.__getitem__, cut))
+    word_array = np.array(words, dtype=np.int64)
     word_text = np.repeat(np.arange(len(folded_texts)), word_counts)
     kept = word_array >= 0
     word_array, word_text = word_array[kept], word_text[kept]
+    used_words = np.flatnonzero(np.bincount(word_array)) if len(word_array) else word_array
+    local = np.zeros(int(used_words[-1]) + 1 if len(used_words) else 0, dtype=np.int32)
+    local[used_words] = np.arange(len(used_words))  # process-wide word ids → this encoding's
 
     code_points = code_points_of("".join(folded_texts))
     char_text = np.repeat(np.arange(len(folded_texts)), [len(text) for text in folded_texts])
     offsets = code_points.astype(np.int64) - CJK_FIRST
     inside = (offsets >= 0) & (offsets < len(_character_terms()))
     inside[inside] = _character_terms()[offsets[inside]]
-    char_array = (offsets[inside] + len(word_ids.words)).astype(np.int32)
+    present = np.bincount(offsets[inside], minlength=len(_character_terms())) > 0
+    char_ids = (np.cumsum(present) - 1 + len(used_words)).astype(np.int32)  # used characters only
 
     texts = np.concatenate([word_text, char_text[inside]])
     order = np.argsort(texts, kind="stable")  # each text's words, then its characters
-    ids = np.concatenate([word_array, char_array])[order]
-    lengths = np.bincount(texts, minlength=len(folded_texts)).astype(np.int64)
-    return merge_terms([EncodedTerms(word_ids.words + _CHARACTERS, ids, lengths)])
+    vocabulary = [_word_ids.words[i] for i in used_words.tolist()]
+    vocabulary += [chr(CJK_FIRST + offset) for offset in np.flatnonzero(present).tolist()]
+    return EncodedTerms(
+        vocabulary,
+        np.concatenate([local[word_array], char_ids[offsets[inside]]])[order],
+        np.bincount(texts, minlength=len(folded_texts)).astype(np.int64),
+    )
+
+
+CJK_FIRST, CJK_LAST = 0x4E00, 0x9FFF
+
+
+@cache
+def _character_terms() -> np.ndarray:
+    """For each Chinese character (from CJK_FIRST), whether it is an index term: not a stop word."""
+    terms = np.ones(CJK_LAST - CJK_FIRST + 1, dtype=bool)
+    for word in stop_words():
+        if len(word) == 1 and is_cjk(word):
+            terms[ord(word) - CJK_FIRST] = False
+    return terms
 
 
 def merge_terms(parts: Sequence[EncodedTerms]) -> EncodedTerms:
@@ -176,20 +202,6 @@ def merge_terms(parts: Sequence[EncodedTerms]) -> EncodedTerms:
         np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32),
         np.concatenate([part.lengths for part in parts]) if parts else np.zeros(0, dtype=np.int64),
     )
-
-
-CJK_FIRST, CJK_LAST = 0x4E00, 0x9FFF
-_CHARACTERS = [chr(c) for c in range(CJK_FIRST, CJK_LAST + 1)]
-
-
-@cache
-def _character_terms() -> np.ndarray:
-    """For each Chinese character (from CJK_FIRST), whether it is an index term: not a stop word."""
-    terms = np.ones(CJK_LAST - CJK_FIRST + 1, dtype=bool)
-    for word in stop_words():
-        if len(word) == 1 and is_cjk(word):
-            terms[ord(word) - CJK_FIRST] = False
-    return terms
 
 
 def query_words(question: str) -> list[str]:
