@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from retrieval import cache
-from retrieval.commitments import CommitmentIndex, document_commitments, is_commitment_question
+from retrieval.commitments import Commitment, CommitmentIndex, document_commitments, is_commitment_question
 from retrieval.corpus import Corpus, load_corpus
 from retrieval.document import Document
 from retrieval.index import BM25Index
@@ -23,7 +22,6 @@ from retrieval.passages import DocumentPassages, Passage, PassageTable, document
 from retrieval.references import chinese_number, reference
 from retrieval.segment import is_cjk, merge_terms, query_words, sub_words
 
-T = TypeVar("T")
 MIN_COVERAGE = 0.36  # calibrated: see README "Refusing off-topic questions"
 RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
 CANDIDATES = 300  # best BM25 passages re-ranked per question
@@ -111,6 +109,18 @@ def build_index(parts: list[DocumentPassages]) -> BM25Index:
     return BM25Index(vocabulary, terms.ids, sentence_start[first], sentence_end[last])
 
 
+@dataclass
+class DocumentWork:
+    """What a build computes for each document, and caches per document."""
+
+    passages: DocumentPassages
+    commitments: list[Commitment]
+
+
+def document_work(document: Document) -> DocumentWork:
+    return DocumentWork(document_passages(document), document_commitments(document))
+
+
 def unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -124,17 +134,14 @@ class SearchEngine:
         self.corpus = corpus
         self.documents: list[Document] = corpus.documents
 
-        def per_document(compute: Callable[[Document], T]) -> Callable[[Document], T]:
-            return (
-                (lambda document: cache.per_document(document, cache_dir, compute)) if cache_dir else compute
-            )
-
-        parts = list(map(per_document(document_passages), self.documents))
+        work = cache.per_document(self.documents, cache_dir, document_work)
+        parts = [each.passages for each in work]
         self.passages = PassageTable(parts)
         self.index = build_index(parts)
         self.names = DocumentNames(self.documents)
         self.folded = [fold(document.text) for document in self.documents]
-        self.commitments = CommitmentIndex.build(self.documents, per_document(document_commitments))
+        found = {id(document): each.commitments for document, each in zip(self.documents, work, strict=True)}
+        self.commitments = CommitmentIndex.build(self.documents, lambda document: found[id(document)])
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
 
