@@ -26,6 +26,8 @@ from scipy import sparse
 
 FIRST_DEPTH = 512  # postings per term read in the first round; shorter lists are read whole
 IMPACT_DEPTH = 4096  # postings per term kept in weight order (the deepest round)
+SMALL_INDEX = 50_000  # passages: up to this many, summing every posting is quickest
+FEW_POSTINGS = 8_192  # postings: up to this many, too
 MARGIN = 1e-5  # relative slack on bounds summed in another order or precision than the scores
 
 
@@ -120,6 +122,9 @@ class TopK:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
         if len(self.terms) == 1:
             return self.single(k)
+        postings = sum(self.indptr[term + 1] - self.indptr[term] for term in self.terms)
+        if self.n_passages <= SMALL_INDEX or postings <= FEW_POSTINGS:
+            return self.direct(k)
         depth = FIRST_DEPTH
         while True:
             answer, theta, complete = self.round(depth, k)
@@ -128,6 +133,18 @@ class TopK:
             if not complete or depth >= IMPACT_DEPTH:  # some list is read as deep as it is kept
                 return self.max_score(k, theta)
             depth *= 8
+
+    def direct(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every posting summed (in term order: the scores themselves), into a vector over
+        all passages when there are few of them, else by passage."""
+        rows = np.concatenate([self.column(term)[0] for term in self.terms])
+        weights = np.concatenate([self.column(term)[1] for term in self.terms])
+        if self.n_passages <= SMALL_INDEX:
+            scores = np.bincount(rows, weights=weights, minlength=self.n_passages)
+            ids = np.flatnonzero(scores)
+            return best_k(ids, scores[ids], k)
+        passages, inverse = _group(rows)
+        return best_k(passages, np.bincount(inverse, weights=weights, minlength=len(passages)), k)
 
     def single(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """One term: its best postings are its impact list, or its whole (short) column."""

@@ -120,12 +120,15 @@ def zipf_corpus(rng: random.Random, n_passages: int) -> list[list[str]]:
     return corpus
 
 
-@pytest.mark.parametrize("depths", [(512, 4096), (3, 12), (20, 40)])  # default and tiny impact lists
-def test_top_is_exactly_the_brute_force_top(depths: tuple[int, int], monkeypatch) -> None:
-    """Every path of top() (whole short lists, threshold rounds, MaxScore) gives exactly the
-    ids and scores of scoring every passage, ties broken by lower id."""
-    monkeypatch.setattr(topk, "FIRST_DEPTH", depths[0])
-    monkeypatch.setattr(topk, "IMPACT_DEPTH", depths[1])
+@pytest.mark.parametrize(
+    "depths",
+    [(512, 4096, 50_000, 8192), (512, 4096, 0, 0), (3, 12, 0, 0), (20, 40, 0, 100)],
+)  # the defaults (direct sums at this size); the other paths, with tiny impact lists
+def test_top_is_exactly_the_brute_force_top(depths: tuple[int, int, int, int], monkeypatch) -> None:
+    """Every path of top() (direct sums, whole short lists, threshold rounds, MaxScore)
+    gives exactly the ids and scores of scoring every passage, ties broken by lower id."""
+    for name, value in zip(("FIRST_DEPTH", "IMPACT_DEPTH", "SMALL_INDEX", "FEW_POSTINGS"), depths, strict=True):
+        monkeypatch.setattr(topk, name, value)
     rng = random.Random(sum(depths))
     corpus = zipf_corpus(rng, 3000)
     index = BM25Index.from_terms(corpus)
