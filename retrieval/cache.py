@@ -94,7 +94,9 @@ def save(folder: Path, cache_dir: Path, fingerprint: str, engine: SearchEngine) 
     write_atomically(cache_path(folder, cache_dir), (fingerprint, engine))
 
 
-def per_document(documents: list[Document], cache_dir: Path | None, compute: Callable[[Document], T]) -> list[T]:
+def per_document(
+    documents: list[Document], cache_dir: Path | None, compute: Callable[[Document], T]
+) -> list[T]:
     """`compute(document)` for every document (its passages, its commitments): from the cache
     when the document's text and the code are unchanged, so a reload re-reads only the files
     that changed; the others computed together, on every core when they are many."""

@@ -54,7 +54,9 @@ def document_passages(document: Document) -> DocumentPassages:
     spans, windows = [], []
     for paragraph, text in zip(paragraphs, folded, strict=True):
         first_sentence = len(sentences)
-        sentences.extend(text[start - paragraph.start : end - paragraph.start] for start, end in paragraph.sentences)
+        sentences.extend(
+            text[start - paragraph.start : end - paragraph.start] for start, end in paragraph.sentences
+        )
         for first, last in sentence_windows(paragraph.sentences):
             spans.append((paragraph.number, paragraph.sentences[first][0], paragraph.sentences[last][1]))
             windows.append((first_sentence + first, first_sentence + last))

@@ -50,7 +50,8 @@ class Impacts:
         positions = np.empty(pointers[-1], dtype=np.int64)
         for term in np.flatnonzero(lengths):
             weights = data[indptr[term] : indptr[term + 1]]
-            positions[pointers[term] : pointers[term + 1]] = indptr[term] + _best_positions(weights, lengths[term])
+            best = _best_positions(weights, lengths[term])
+            positions[pointers[term] : pointers[term + 1]] = indptr[term] + best
         max_weight = np.zeros(len(df))
         nonempty = df > 0
         max_weight[nonempty] = np.maximum.reduceat(data, indptr[:-1][nonempty]) if data.size else 0.0
@@ -153,7 +154,8 @@ class TopK:
         begin, end = self.impacts.pointers[term], self.impacts.pointers[term + 1]
         if k > end - begin:
             return best_k(rows, weights.astype(np.float64), k)
-        return self.impacts.rows[begin : begin + k], self.impacts.weights[begin : begin + k].astype(np.float64)
+        kept = slice(begin, begin + k)
+        return self.impacts.rows[kept], self.impacts.weights[kept].astype(np.float64)
 
     def round(self, depth: int, k: int) -> tuple[tuple[np.ndarray, np.ndarray] | None, float, bool]:
         """Read each term's first `depth` postings by weight. Returns the answer when that

@@ -54,7 +54,9 @@ def test_fold_all_is_fold(sentences: list[str]) -> None:
 def test_encoded_terms_are_the_plain_terms(sentences: list[str]) -> None:
     folded = fold_all(sentences)
     assert decoded(encode_terms(folded)) == [plain_terms(text) for text in folded]
-    assert [folded_terms(text) for text in folded[-len(ODD) :]] == [plain_terms(text) for text in folded[-len(ODD) :]]
+    assert [folded_terms(text) for text in folded[-len(ODD) :]] == [
+        plain_terms(text) for text in folded[-len(ODD) :]
+    ]
 
 
 def test_merged_encodings_share_one_vocabulary(sentences: list[str]) -> None:

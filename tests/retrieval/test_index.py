@@ -127,7 +127,9 @@ def zipf_corpus(rng: random.Random, n_passages: int) -> list[list[str]]:
 def test_top_is_exactly_the_brute_force_top(depths: tuple[int, int, int, int], monkeypatch) -> None:
     """Every path of top() (direct sums, whole short lists, threshold rounds, MaxScore)
     gives exactly the ids and scores of scoring every passage, ties broken by lower id."""
-    for name, value in zip(("FIRST_DEPTH", "IMPACT_DEPTH", "SMALL_INDEX", "FEW_POSTINGS"), depths, strict=True):
+    for name, value in zip(
+        ("FIRST_DEPTH", "IMPACT_DEPTH", "SMALL_INDEX", "FEW_POSTINGS"), depths, strict=True
+    ):
         monkeypatch.setattr(topk, name, value)
     rng = random.Random(sum(depths))
     corpus = zipf_corpus(rng, 3000)

@@ -47,7 +47,9 @@ def serial_engine(some_reports: Corpus) -> SearchEngine:
     return SearchEngine(some_reports)
 
 
-def test_parallel_build_is_the_serial_build(some_reports: Corpus, serial_engine: SearchEngine, two_cores: None) -> None:
+def test_parallel_build_is_the_serial_build(
+    some_reports: Corpus, serial_engine: SearchEngine, two_cores: None
+) -> None:
     serial, parallel = serial_engine, SearchEngine(some_reports)
     assert columns(parallel) == columns(serial)
     for name in ("doc", "paragraph", "start", "end"):
