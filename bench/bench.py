@@ -2,8 +2,11 @@
 
     python bench/bench.py [--sizes 10000,100000,1000000] [--queries 300] [--rank-sample 20]
 
-Passages are resampled from the real sentences of corpus/ (1–3 random sentences each).
-For each size it prints, for our index and for rank-bm25 measured in the same run:
+Passages are resampled from the real sentences of corpus/ (1–3 random sentences each) and
+segmented once, on every core, into term ids (rank-bm25 gets them back as strings).
+First, on corpus/ itself: a build from scratch, a cold start with the saved index, reloads
+from the per-document cache (files unchanged; one file changed) and full answers.
+Then for each size it prints, for our index and for rank-bm25 measured in the same run:
 segmentation and indexing time, peak memory (VmHWM of a fresh process, less the memory
 the segmented passages themselves take there), serving memory (RSS of a process that loaded
 the saved index and answered), index size on disk (pickle), cold start (process start to
@@ -21,6 +24,7 @@ import multiprocessing
 import os
 import pickle
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -34,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval.corpus import load_corpus  # noqa: E402
-from retrieval.normalize import fold  # noqa: E402
-from retrieval.segment import folded_terms, query_words, sub_words  # noqa: E402
+from retrieval.normalize import fold_all  # noqa: E402
+from retrieval.segment import EncodedTerms, encode_terms, merge_terms, query_words, sub_words  # noqa: E402
 
 TOP_K = 10
 
@@ -57,18 +61,19 @@ def make_passages(sentences: list[str], size: int, seed: int) -> list[str]:
     return ["".join(rng.choices(sentences, k=rng.randint(1, 3))) for _ in range(size)]
 
 
-def _segment(texts: list[str]) -> list[list[str]]:
-    return [folded_terms(fold(text)) for text in texts]
+def _segment(texts: list[str]) -> EncodedTerms:
+    return encode_terms(fold_all(texts))
 
 
-def segment_all(texts: list[str], processes: int) -> list[list[str]]:
-    """Segment on every core (spawned workers, in chunks)."""
+def segment_all(texts: list[str], processes: int) -> EncodedTerms:
+    """Segment on every core (spawned workers, in chunks); each chunk comes back as integer
+    arrays and its own vocabulary, merged here."""
     if processes <= 1 or len(texts) < 20_000:
         return _segment(texts)
-    chunk = (len(texts) + processes * 4 - 1) // (processes * 4)
+    chunk = 20_000
     chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        return [terms for part in pool.map(_segment, chunks) for terms in part]
+        return merge_terms(pool.map(_segment, chunks))
 
 
 def make_questions(sentences: list[str], count: int, seed: int) -> list[str]:
@@ -105,10 +110,12 @@ def current_rss_mb() -> float:
 # ----------------------------------------------------------------------------- engines
 
 
-def ours_build(passages_terms: list[list[str]]):
+def ours_build(terms: EncodedTerms):
     from retrieval.index import BM25Index
 
-    return BM25Index.from_terms(passages_terms)
+    ends = np.cumsum(terms.lengths)
+    vocabulary = {term: i for i, term in enumerate(terms.vocabulary)}
+    return BM25Index(vocabulary, terms.ids, ends - terms.lengths, ends)
 
 
 def question_terms(question: str, vocabulary) -> list[str]:
@@ -126,6 +133,13 @@ def ours_query(index, question: str) -> np.ndarray:
     return index.top(question_terms(question, index.vocabulary), TOP_K)[0]
 
 
+def as_strings(terms: EncodedTerms) -> list[list[str]]:
+    """Each passage's terms as strings, what rank-bm25 takes."""
+    words = np.array(terms.vocabulary, dtype=object)[terms.ids].tolist()
+    ends = np.cumsum(terms.lengths).tolist()
+    return [words[begin:end] for begin, end in zip([0, *ends], ends, strict=False)]
+
+
 def rank_build(passages_terms: list[list[str]]):
     from rank_bm25 import BM25Okapi
 
@@ -139,13 +153,14 @@ def rank_query(index, question: str) -> np.ndarray:
 
 
 ENGINES = {"ours": (ours_build, ours_query), "rank-bm25": (rank_build, rank_query)}
+INPUTS = {"ours": lambda terms: terms, "rank-bm25": as_strings}  # what each build takes
 
 
 def child(engine: str, terms_file: str, questions_file: str, max_questions: int, index_file: str) -> None:
     """Build one engine in this fresh process and print its figures as JSON."""
     build, query = ENGINES[engine]
     with open(terms_file, "rb") as handle:
-        passages_terms = pickle.load(handle)
+        passages_terms = INPUTS[engine](pickle.load(handle))
     questions = json.loads(Path(questions_file).read_text(encoding="utf-8"))[:max_questions]
     baseline = current_rss_mb()
     started = time.perf_counter()
@@ -198,7 +213,7 @@ def shipped_corpus_figures(questions: list[str]) -> str:
         started = time.perf_counter()
         engine.ask(question)
         latencies.append((time.perf_counter() - started) * 1000)
-    with tempfile.TemporaryDirectory() as cache_dir:
+    with tempfile.TemporaryDirectory() as cache_dir, tempfile.TemporaryDirectory() as copy:
         code = (
             f"import sys; sys.path.insert(0, {str(ROOT)!r}); from pathlib import Path; "
             "from retrieval.search import SearchEngine; "
@@ -208,11 +223,30 @@ def shipped_corpus_figures(questions: list[str]) -> str:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", code], check=True)
         cold = time.perf_counter() - started
+        unchanged, one_changed = reload_seconds(Path(copy), Path(cache_dir))
     return (
         f"shipped corpus: {len(engine.documents)} documents, {len(engine.passages):,} passages; build {build:.1f} s; "
-        f"cold start with saved index {cold:.2f} s; full answer p50 {statistics.median(latencies):.1f} ms, "
+        f"cold start with saved index {cold:.2f} s; reload, files unchanged {unchanged:.2f} s, one file changed "
+        f"{one_changed:.2f} s; full answer p50 {statistics.median(latencies):.1f} ms, "
         f"p99 {np.percentile(latencies, 99):.1f} ms"
     )
+
+
+def reload_seconds(copy: Path, cache_dir: Path) -> tuple[float, float]:
+    """A reload (SearchEngine.from_folder in a running process) of a copy of corpus/ whose
+    per-document files are cached: with the files unchanged, then after one file changed."""
+    from retrieval.search import SearchEngine
+
+    shutil.copytree(ROOT / "corpus", copy, dirs_exist_ok=True)
+    SearchEngine.from_folder(copy, cache_dir=cache_dir)
+    started = time.perf_counter()
+    SearchEngine.from_folder(copy, cache_dir=cache_dir)
+    unchanged = time.perf_counter() - started
+    changed = sorted(copy.rglob("*.txt"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    started = time.perf_counter()
+    SearchEngine.from_folder(copy, cache_dir=cache_dir)
+    return unchanged, time.perf_counter() - started
 
 
 def main() -> None:

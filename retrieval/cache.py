@@ -10,6 +10,7 @@ import hashlib
 import logging
 import os
 import pickle
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from retrieval.corpus import METADATA_FILE, speech_files
 from retrieval.document import Document
 from retrieval.reading import MAX_FILE_BYTES
+from retrieval.workers import map_documents
 
 if TYPE_CHECKING:
     from retrieval.search import SearchEngine
@@ -92,23 +94,52 @@ def save(folder: Path, cache_dir: Path, fingerprint: str, engine: SearchEngine) 
     write_atomically(cache_path(folder, cache_dir), (fingerprint, engine))
 
 
-def per_document(document: Document, cache_dir: Path, compute: Callable[[Document], T]) -> T:
-    """`compute(document)` (its passages, its commitments), from the cache when this
-    document's text and the code are unchanged: a reload re-reads only the files that changed."""
-    key = hashlib.sha256(
-        code_fingerprint() + f"{compute.__name__}:{document.content_hash}".encode()
-    ).hexdigest()
-    path = cache_dir / "documents" / f"{key}.pickle"
+def per_document(
+    documents: list[Document], cache_dir: Path | None, compute: Callable[[Document], T]
+) -> list[T]:
+    """`compute(document)` for every document (its passages, its commitments): from the cache
+    when the document's text and the code are unchanged, so a reload re-reads only the files
+    that changed; the others computed together, on every core when they are many."""
+    if cache_dir is None:
+        return map_documents(compute, documents)
+    folder = _document_folder(cache_dir)
+    paths = [
+        folder / f"{hashlib.sha256(f'{compute.__name__}:{d.content_hash}'.encode()).hexdigest()}.pickle"
+        for d in documents
+    ]
+    values = [_load_document(path) for path in paths]
+    missing = [i for i, value in enumerate(values) if value is None]
+    for i, value in zip(missing, map_documents(compute, [documents[i] for i in missing]), strict=True):
+        values[i] = value
+        write_atomically(paths[i], value)
+    return values  # type: ignore[return-value]  # no None is left
+
+
+def _document_folder(cache_dir: Path) -> Path:
+    """This code version's folder of per-document files. Other versions' files can never be
+    used again (their code fingerprint differs): they are deleted rather than left to pile up
+    (a process still running an older version only recomputes what it needs)."""
+    parent = cache_dir / "documents"
+    folder = parent / code_fingerprint().hex()[:16]
+    for stale in parent.glob("*"):
+        if stale != folder:
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+    return folder
+
+
+def _load_document(path: Path) -> Any:
+    """A saved per-document value, or None when there is none or it cannot be read."""
     try:
         with path.open("rb") as handle:
             return pickle.load(handle)
     except FileNotFoundError:
-        pass
+        return None
     except Exception as err:  # a truncated or foreign file is rebuilt, never trusted
         log.warning("ignoring unreadable cache file %s: %s", path, err)
-    value = compute(document)
-    write_atomically(path, value)
-    return value
+        return None
 
 
 def write_atomically(path: Path, value: Any) -> None:

@@ -24,8 +24,18 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
+from retrieval.topk import Impacts, TopK
+
 K1 = 1.2
 B = 0.75
+CHUNK = 1 << 22  # postings weighted at a time while building
+
+
+def _concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indexes starts[0]…starts[0]+lengths[0]−1, then those of the second range, and so on."""
+    total = int(lengths.sum())
+    offsets = np.repeat(starts.astype(np.int64) - (np.cumsum(lengths) - lengths), lengths)
+    return np.arange(total, dtype=np.int64) + offsets
 
 
 def lucene_idf(n_docs: int, doc_freq: np.ndarray) -> np.ndarray:
@@ -53,21 +63,26 @@ class BM25Index:
         lengths = (ends - starts).astype(np.int64)
         self.n_passages = len(lengths)
         self.avgdl = float(lengths.mean()) if self.n_passages else 0.0
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        if not np.array_equal(starts, indptr[:-1]) or len(term_ids) != indptr[-1]:
+            term_ids = term_ids[_concatenated_ranges(starts, lengths)]  # overlapping windows
+        # Rows hold each passage's term ids, duplicates included: turning them into columns
+        # (a counting sort) and summing the duplicates gives the term frequencies.
         shape = (self.n_passages, len(vocabulary))
-        total = int(lengths.sum())
-        rows = np.repeat(np.arange(self.n_passages, dtype=np.int32), lengths)
-        position = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        cols = term_ids[np.repeat(starts.astype(np.int64), lengths) + position]
-        # Summing duplicate (passage, term) entries gives the term frequencies.
-        tf = sparse.csc_matrix((np.ones(total, dtype=np.float32), (rows, cols)), shape=shape)
+        ones = np.ones(len(term_ids), dtype=np.float32)
+        tf = sparse.csr_matrix((ones, term_ids, indptr), shape=shape).tocsc()
+        del ones
         tf.sum_duplicates()
         self.doc_freq = np.diff(tf.indptr).astype(np.float64)
         self.idf = lucene_idf(self.n_passages, self.doc_freq)
-        col_ids = np.repeat(np.arange(shape[1]), np.diff(tf.indptr))
-        norm = k1 * (1 - b + b * lengths[tf.indices] / (self.avgdl or 1.0))
-        tf.data = (self.idf[col_ids] * tf.data * (k1 + 1) / (tf.data + norm)).astype(np.float32)
-        tf.sort_indices()
+        row_norm = k1 * (1 - b + b * lengths / (self.avgdl or 1.0))
+        col_idf = np.repeat(self.idf, np.diff(tf.indptr))
+        for begin in range(0, tf.nnz, CHUNK):  # in slices: float64 temporaries of the whole would be GBs
+            part = slice(begin, begin + CHUNK)
+            freq = tf.data[part]
+            tf.data[part] = col_idf[part] * freq * (k1 + 1) / (freq + row_norm[tf.indices[part]])
         self.matrix = tf
+        self.impacts = Impacts.build(tf.indptr, tf.indices, tf.data)
 
     @classmethod
     def from_terms(cls, passages_terms: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:
@@ -106,25 +121,10 @@ class BM25Index:
         return np.bincount(rows, weights=weights, minlength=self.n_passages)
 
     def top(self, terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ids and scores of the (at most) k best-scoring passages, best first.
-
-        Only the postings of the query terms are touched: when they are few, they are summed
-        sparsely (sort and reduce); when they are many, into a dense vector.
-        """
-        rows, weights = self._postings(terms)
-        if len(rows) * 8 < self.n_passages:
-            passages, inverse = np.unique(rows, return_inverse=True)
-            scores = np.bincount(inverse, weights=weights, minlength=len(passages))
-            if len(passages) > k:
-                best = np.argpartition(-scores, k)[:k]
-                passages, scores = passages[best], scores[best]
-        else:
-            dense = np.bincount(rows, weights=weights, minlength=self.n_passages)
-            best = np.argpartition(-dense, k)[:k] if self.n_passages > k else np.arange(self.n_passages)
-            passages = best[dense[best] > 0]
-            scores = dense[passages]
-        order = np.argsort(-scores, kind="stable")
-        return passages[order], scores[order]
+        """The ids and scores of the (at most) k best-scoring passages, best first, ties by
+        lower id: exactly those of `scores`, without reading every posting (see retrieval.topk)."""
+        term_ids = [self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary]
+        return TopK(self.matrix, self.impacts, term_ids).search(k)
 
     def contains(self, passage: int, term: str) -> bool:
         term_id = self.vocabulary.get(term)

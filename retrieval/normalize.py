@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
+import numpy as np
 import opencc
 
 _T2S = opencc.OpenCC("t2s")
@@ -31,16 +33,37 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+_FOLD_ARRAY = np.arange(0x10000, dtype=np.uint32)
+_FOLD_ARRAY[list(_FOLD)] = [ord(c) for c in _FOLD.values()]
 _PUNCTUATION_RE = re.compile(r"[\W_]+")
 
 
 def fold(text: str) -> str:
     """Full-width → half-width, case-fold, traditional → simplified; same length as `text`."""
-    half = text.translate(_FOLD)
+    return _simplified(text.translate(_FOLD))
+
+
+def _simplified(half: str) -> str:
     simplified = _T2S.convert(half)
     # OpenCC's t2s maps character for character; if a phrase rule ever changed the
     # length, fall back to the width-folded text so offsets stay valid.
     return simplified if len(simplified) == len(half) else half
+
+
+def fold_all(texts: Sequence[str]) -> list[str]:
+    """`fold` of every text; the width and case folding of all of them at once, in numpy
+    (str.translate with a dictionary costs about as much as segmenting)."""
+    code_points = code_points_of("".join(texts))
+    in_table = code_points <= 0xFFFF
+    folded = np.where(in_table, _FOLD_ARRAY[np.where(in_table, code_points, 0)], code_points)
+    joined = folded.tobytes().decode("utf-32-le", errors="surrogatepass")
+    ends = np.cumsum([len(text) for text in texts], dtype=np.int64).tolist()
+    return [_simplified(joined[begin:end]) for begin, end in zip([0, *ends], ends, strict=False)]
+
+
+def code_points_of(text: str) -> np.ndarray:
+    """The code point of each character of a text (uint32), lone surrogates included."""
+    return np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
 
 
 def is_punctuation_or_space(token: str) -> bool:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.document import Document
-from retrieval.normalize import fold
-from retrieval.segment import folded_terms
+from retrieval.normalize import fold_all
+from retrieval.segment import EncodedTerms, encode_terms
 
 WINDOW_CHARS = 150  # a window grows sentence by sentence while it stays this short
 
@@ -42,27 +42,25 @@ def passage_count(document: Document) -> int:
 @dataclass
 class DocumentPassages:
     spans: list[tuple[int, int, int]]  # each passage's (paragraph number, start, end)
-    sentence_terms: list[list[str]]  # index terms of each indexed sentence, in order
+    sentence_terms: EncodedTerms  # index terms of each indexed sentence, in order
     windows: list[tuple[int, int]]  # each passage's (first, last) index into sentence_terms
 
 
 def document_passages(document: Document) -> DocumentPassages:
     """Every passage of a document, with the terms of its sentences (each segmented once)."""
-    result = DocumentPassages([], [], [])
-    for paragraph in document.paragraphs:
-        if not paragraph.indexed:
-            continue
-        folded = fold(document.paragraph_text(paragraph))
-        first_sentence = len(result.sentence_terms)
-        result.sentence_terms.extend(
-            folded_terms(folded[start - paragraph.start : end - paragraph.start])
-            for start, end in paragraph.sentences
+    paragraphs = [paragraph for paragraph in document.paragraphs if paragraph.indexed]
+    folded = fold_all([document.paragraph_text(paragraph) for paragraph in paragraphs])
+    sentences: list[str] = []
+    spans, windows = [], []
+    for paragraph, text in zip(paragraphs, folded, strict=True):
+        first_sentence = len(sentences)
+        sentences.extend(
+            text[start - paragraph.start : end - paragraph.start] for start, end in paragraph.sentences
         )
         for first, last in sentence_windows(paragraph.sentences):
-            start, end = paragraph.sentences[first][0], paragraph.sentences[last][1]
-            result.spans.append((paragraph.number, start, end))
-            result.windows.append((first_sentence + first, first_sentence + last))
-    return result
+            spans.append((paragraph.number, paragraph.sentences[first][0], paragraph.sentences[last][1]))
+            windows.append((first_sentence + first, first_sentence + last))
+    return DocumentPassages(spans, encode_terms(sentences), windows)
 
 
 class PassageTable:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from retrieval import cache
-from retrieval.commitments import CommitmentIndex, document_commitments, is_commitment_question
+from retrieval.commitments import Commitment, CommitmentIndex, document_commitments, is_commitment_question
 from retrieval.corpus import Corpus, load_corpus
 from retrieval.document import Document, Paragraph
 from retrieval.index import BM25Index
@@ -30,9 +29,8 @@ from retrieval.question import (
     standing_together,
 )
 from retrieval.references import chinese_number, reference
-from retrieval.segment import is_cjk, is_content_word, query_words, sub_words, synonyms
+from retrieval.segment import is_cjk, is_content_word, merge_terms, query_words, sub_words, synonyms
 
-T = TypeVar("T")
 MIN_COVERAGE = 0.36  # calibrated: see README "Refusing off-topic questions"
 RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
 CANDIDATES = 300  # best BM25 passages re-ranked per question
@@ -109,22 +107,31 @@ def is_in_part(paragraph: Paragraph, part: int | str) -> bool:
 
 
 def build_index(parts: list[DocumentPassages]) -> BM25Index:
-    """The BM25 index over every document's passages, mapping each sentence's terms to ids once."""
-    vocabulary: dict[str, int] = {}
-    sentences = [terms for part in parts for terms in part.sentence_terms]
-    term_ids = np.fromiter(
-        (vocabulary.setdefault(t, len(vocabulary)) for terms in sentences for t in terms), dtype=np.int32
-    )
-    lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
-    sentence_end = np.cumsum(lengths)
-    sentence_start = sentence_end - lengths
+    """The BM25 index over every document's passages: one vocabulary for the documents'
+    sentence terms, each passage the run of its window's sentences."""
+    terms = merge_terms([part.sentence_terms for part in parts])
+    sentence_end = np.cumsum(terms.lengths)
+    sentence_start = sentence_end - terms.lengths
     first, last, offset = [], [], 0
     for part in parts:
         for a, z in part.windows:
             first.append(offset + a)
             last.append(offset + z)
         offset += len(part.sentence_terms)
-    return BM25Index(vocabulary, term_ids, sentence_start[first], sentence_end[last])
+    vocabulary = {term: i for i, term in enumerate(terms.vocabulary)}
+    return BM25Index(vocabulary, terms.ids, sentence_start[first], sentence_end[last])
+
+
+@dataclass
+class DocumentWork:
+    """What a build computes for each document, and caches per document."""
+
+    passages: DocumentPassages
+    commitments: list[Commitment]
+
+
+def document_work(document: Document) -> DocumentWork:
+    return DocumentWork(document_passages(document), document_commitments(document))
 
 
 def unique(items: list[str]) -> list[str]:
@@ -140,17 +147,14 @@ class SearchEngine:
         self.corpus = corpus
         self.documents: list[Document] = corpus.documents
 
-        def per_document(compute: Callable[[Document], T]) -> Callable[[Document], T]:
-            return (
-                (lambda document: cache.per_document(document, cache_dir, compute)) if cache_dir else compute
-            )
-
-        parts = list(map(per_document(document_passages), self.documents))
+        work = cache.per_document(self.documents, cache_dir, document_work)
+        parts = [each.passages for each in work]
         self.passages = PassageTable(parts)
         self.index = build_index(parts)
         self.names = DocumentNames(self.documents)
         self.folded = [fold(document.text) for document in self.documents]
-        self.commitments = CommitmentIndex.build(self.documents, per_document(document_commitments))
+        found = {id(document): each.commitments for document, each in zip(self.documents, work, strict=True)}
+        self.commitments = CommitmentIndex.build(self.documents, lambda document: found[id(document)])
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
 

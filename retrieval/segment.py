@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from retrieval.normalize import fold, is_punctuation_or_space
+import numpy as np
+
+from retrieval.normalize import code_points_of, fold, is_punctuation_or_space
 
 _lock = threading.Lock()
 # jieba-rs keeps 2011-2020 and pm_2.5 whole where jieba splits them: split them the same way.
@@ -111,21 +114,109 @@ def folded_terms(folded: str) -> list[str]:
     dictionary sub-words (国内生产总值 → 国内, 生产, 总值, 生产总值, 国内生产总值), other
     single-character words (5, a), and every Chinese character once per occurrence, so a
     question's word matches however the segmenter happened to cut the passage."""
-    indexed = _indexed_words
-    words = _cut(folded, for_search=True)
-    for word in set(words).difference(indexed):
-        indexed[word] = is_content_word(word) and (len(word) > 1 or not is_cjk(word))
-    return [w for w in words if indexed[w]] + CJK_RE.findall(folded.translate(_stop_characters()))
+    encoded = encode_terms([folded])
+    return [encoded.vocabulary[i] for i in encoded.ids.tolist()]
 
 
-_indexed_words: dict[str, bool] = {}  # word → whether it is an index term (a cache: words repeat)
-CJK_RE = re.compile("[\u4e00-\u9fff]")
+@dataclass
+class EncodedTerms:
+    """The index terms of many texts as integer ids: compact to pickle and to index."""
+
+    vocabulary: list[str]  # the term of each id
+    ids: np.ndarray  # int32: every text's terms, text after text
+    lengths: np.ndarray  # int64: how many terms each text has
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+
+class _WordIds(dict[str, int]):
+    """word → its id, numbered in order of first sight, or −1 for a word that is no index
+    term (punctuation, stop words, single Chinese characters: those come as characters).
+    One for the process: a word is judged once, however many documents use it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []
+        self.lock = threading.Lock()
+
+    def __missing__(self, word: str) -> int:
+        with self.lock:
+            value = -1
+            if is_content_word(word) and (len(word) > 1 or not is_cjk(word)):
+                value = len(self.words)
+                self.words.append(word)
+            self[word] = value
+        return value
+
+
+_word_ids = _WordIds()
+
+
+def encode_terms(folded_texts: Sequence[str]) -> EncodedTerms:
+    """`folded_terms` of every text, as ids: the words through one dictionary lookup each,
+    the Chinese characters as code points in numpy rather than one Python string apiece."""
+    words: list[int] = []
+    word_counts = np.zeros(len(folded_texts), dtype=np.int64)
+    for i, folded in enumerate(folded_texts):
+        cut = _cut(folded, for_search=True)
+        word_counts[i] = len(cut)
+        words.extend(map(_word_ids.__getitem__, cut))
+    word_array = np.array(words, dtype=np.int64)
+    word_text = np.repeat(np.arange(len(folded_texts)), word_counts)
+    kept = word_array >= 0
+    word_array, word_text = word_array[kept], word_text[kept]
+    used_words = np.flatnonzero(np.bincount(word_array)) if len(word_array) else word_array
+    local = np.zeros(int(used_words[-1]) + 1 if len(used_words) else 0, dtype=np.int32)
+    local[used_words] = np.arange(len(used_words))  # process-wide word ids → this encoding's
+
+    code_points = code_points_of("".join(folded_texts))
+    char_text = np.repeat(np.arange(len(folded_texts)), [len(text) for text in folded_texts])
+    offsets = code_points.astype(np.int64) - CJK_FIRST
+    inside = (offsets >= 0) & (offsets < len(_character_terms()))
+    inside[inside] = _character_terms()[offsets[inside]]
+    present = np.bincount(offsets[inside], minlength=len(_character_terms())) > 0
+    char_ids = (np.cumsum(present) - 1 + len(used_words)).astype(np.int32)  # used characters only
+
+    texts = np.concatenate([word_text, char_text[inside]])
+    order = np.argsort(texts, kind="stable")  # each text's words, then its characters
+    vocabulary = [_word_ids.words[i] for i in used_words.tolist()]
+    vocabulary += [chr(CJK_FIRST + offset) for offset in np.flatnonzero(present).tolist()]
+    return EncodedTerms(
+        vocabulary,
+        np.concatenate([local[word_array], char_ids[offsets[inside]]])[order],
+        np.bincount(texts, minlength=len(folded_texts)).astype(np.int64),
+    )
+
+
+CJK_FIRST, CJK_LAST = 0x4E00, 0x9FFF
 
 
 @cache
-def _stop_characters() -> dict[int, str]:
-    """Single-character stop words, mapped to a space so CJK_RE skips them."""
-    return {ord(w): " " for w in stop_words() if len(w) == 1}
+def _character_terms() -> np.ndarray:
+    """For each Chinese character (from CJK_FIRST), whether it is an index term: not a stop word."""
+    terms = np.ones(CJK_LAST - CJK_FIRST + 1, dtype=bool)
+    for word in stop_words():
+        if len(word) == 1 and is_cjk(word):
+            terms[ord(word) - CJK_FIRST] = False
+    return terms
+
+
+def merge_terms(parts: Sequence[EncodedTerms]) -> EncodedTerms:
+    """Several encodings as one, over one vocabulary of the terms they use."""
+    vocabulary: dict[str, int] = {}
+    ids = []
+    for part in parts:
+        used = np.flatnonzero(np.bincount(part.ids, minlength=len(part.vocabulary)))
+        new_ids = np.zeros(len(part.vocabulary), dtype=np.int32)
+        terms = [part.vocabulary[i] for i in used.tolist()]
+        new_ids[used] = [vocabulary.setdefault(term, len(vocabulary)) for term in terms]
+        ids.append(new_ids[part.ids])
+    return EncodedTerms(
+        list(vocabulary),
+        np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32),
+        np.concatenate([part.lengths for part in parts]) if parts else np.zeros(0, dtype=np.int64),
+    )
 
 
 def query_words(question: str) -> list[str]:

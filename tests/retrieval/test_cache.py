@@ -95,3 +95,14 @@ def test_rebuild_segments_only_changed_documents(corpus: Path, tmp_path: Path, m
     assert segmented == ["second"]
     assert engine.ask("目标责任书").hits[0].doc_id == "second"
     assert engine.ask("廉政责任书").hits[0].doc_id == "speech"
+
+
+def test_older_code_versions_per_document_files_are_deleted(corpus: Path, tmp_path: Path) -> None:
+    documents = tmp_path / "cache" / "documents"
+    stale_version, stale_file = documents / "0123456789abcdef", documents / "old-layout.pickle"
+    stale_version.mkdir(parents=True)
+    (stale_version / "x.pickle").write_bytes(b"old")
+    stale_file.write_bytes(b"old")
+    SearchEngine.from_folder(corpus, cache_dir=tmp_path / "cache")
+    assert [p.name for p in documents.iterdir()] == [cache.code_fingerprint().hex()[:16]]
+    assert len(list(next(documents.iterdir()).iterdir())) == 1  # this corpus's one document

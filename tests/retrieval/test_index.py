@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
+from retrieval import topk
 from retrieval.index import K1, B, BM25Index
 
 VOCABULARY = [f"w{i}" for i in range(40)] + ["的", "发展"]
@@ -95,6 +96,69 @@ def test_contains(corpus: list[list[str]]) -> None:
 def test_empty_index() -> None:
     index = BM25Index.from_terms([])
     assert index.scores(["a"]).shape == (0,)
+
+
+def brute_force_top(index: BM25Index, query: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every passage scored densely; the k best with a positive score, ties by lower id."""
+    full = index.scores(query)
+    ids = np.flatnonzero(full > 0)
+    order = np.lexsort((ids, -full[ids]))[:k]
+    return ids[order], full[ids][order]
+
+
+def zipf_corpus(rng: random.Random, n_passages: int) -> list[list[str]]:
+    """Words drawn with Zipf-like frequencies (a few in most passages, most rare), and
+    passages repeated word for word, so that many scores tie."""
+    vocabulary = [f"w{i}" for i in range(300)]
+    weights = [1 / (i + 1) for i in range(len(vocabulary))]
+    corpus = []
+    for _ in range(n_passages):
+        if corpus and rng.random() < 0.2:
+            corpus.append(list(rng.choice(corpus)))
+        else:
+            corpus.append(rng.choices(vocabulary, weights, k=rng.randint(1, 25)))
+    return corpus
+
+
+@pytest.mark.parametrize(
+    "depths",
+    [(512, 4096, 50_000, 8192), (512, 4096, 0, 0), (3, 12, 0, 0), (20, 40, 0, 100)],
+)  # the defaults (direct sums at this size); the other paths, with tiny impact lists
+def test_top_is_exactly_the_brute_force_top(depths: tuple[int, int, int, int], monkeypatch) -> None:
+    """Every path of top() (direct sums, whole short lists, threshold rounds, MaxScore)
+    gives exactly the ids and scores of scoring every passage, ties broken by lower id."""
+    for name, value in zip(
+        ("FIRST_DEPTH", "IMPACT_DEPTH", "SMALL_INDEX", "FEW_POSTINGS"), depths, strict=True
+    ):
+        monkeypatch.setattr(topk, name, value)
+    rng = random.Random(sum(depths))
+    corpus = zipf_corpus(rng, 3000)
+    index = BM25Index.from_terms(corpus)
+    vocabulary = [f"w{i}" for i in range(300)]
+    for _ in range(300):
+        query = rng.sample(vocabulary, k=rng.randint(1, 6)) + rng.choice([[], ["unknown"]])
+        k = rng.choice([1, 3, 10, 300, 5000])
+        ids, scores = index.top(query, k)
+        expected_ids, expected_scores = brute_force_top(index, query, k)
+        assert ids.tolist() == expected_ids.tolist(), (query, k)
+        assert scores.tolist() == expected_scores.tolist(), (query, k)
+
+
+def test_top_with_nothing_to_find() -> None:
+    index = BM25Index.from_terms([["a", "b"], ["b", "c"]])
+    for query in ([], ["unknown"], ["unknown", "other"]):
+        ids, scores = index.top(query, 10)
+        assert len(ids) == len(scores) == 0
+    assert index.top(["b"], 0)[0].tolist() == []
+    assert BM25Index.from_terms([]).top(["a"], 3)[0].tolist() == []
+
+
+def test_top_breaks_ties_by_passage_id() -> None:
+    index = BM25Index.from_terms([["a", "x"], ["b"], ["a", "y"], ["a", "z"], ["a", "x"]])
+    ids, scores = index.top(["a"], 3)
+    assert ids.tolist() == [0, 2, 3]
+    assert len(set(scores.tolist())) == 1
+    assert index.top(["a", "x"], 2)[0].tolist() == [0, 4]
 
 
 @pytest.mark.parametrize("n_passages", [40, 400])  # few postings per passage: dense; many: sparse
