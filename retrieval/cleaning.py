@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 import yaml
 
@@ -16,7 +16,7 @@ MAX_ANYWHERE_LINE = 40
 
 @cache
 def _rules() -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
-    raw = resources.files("retrieval").joinpath("data", "boilerplate.yaml").read_text(encoding="utf-8")
+    raw = (Path(__file__).resolve().parent / "data" / "boilerplate.yaml").read_text(encoding="utf-8")
     rules = yaml.safe_load(raw)
     return ([re.compile(p) for p in rules["promo"]], [re.compile(p) for p in rules["anywhere"]])
 

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -26,8 +26,13 @@ _lock = threading.Lock()
 JOINED_RUN_RE = re.compile(r"[-_/]")
 
 
+# Found beside this file, not through importlib.resources: a worker process spawned under
+# pytest can see `retrieval` as a namespace package (tests/retrieval has no __init__.py).
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
 def data_lines(name: str) -> list[str]:
-    text = resources.files("retrieval").joinpath("data", name).read_text(encoding="utf-8")
+    text = (DATA_DIR / name).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
