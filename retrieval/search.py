@@ -260,7 +260,7 @@ class SearchEngine:
         candidates, bm25 = self.index.top(terms, CANDIDATES)
         idf = {w: self.index.term_idf(w) for w in unique(words + terms + focus)}
         total_idf = sum(idf[w] for w in words)
-        parts = {w: sub_words(w) for w in words}  # segmented once per question, not per passage
+        parts = {w: (synonyms(w), sub_words(w)) for w in words}  # once per question, not per passage
         ranked = []
         for passage_id, passage_score in zip(candidates.tolist(), bm25.tolist(), strict=True):
             passage = self.passages[passage_id]
@@ -339,17 +339,21 @@ class SearchEngine:
         return fold(" ".join(titles))
 
     def coverage(
-        self, folded: str, passage: Passage, parts: dict[str, list[str]], idf: dict[str, float]
+        self,
+        folded: str,
+        passage: Passage,
+        parts: dict[str, tuple[tuple[str, ...], list[str]]],
+        idf: dict[str, float],
     ) -> float:
-        """The idf mass of the question's words (the keys of `parts`, each with its sub-words)
-        found around a passage: a word (or a synonym of it) in its paragraph counts whole; a
-        compound word that is not there counts for the share of its sub-words that are
-        (班子成员, where only 班子 is: half), at half weight."""
+        """The idf mass of the question's words (the keys of `parts`, each with its synonyms
+        and sub-words) found around a passage: a word (or a synonym) in its paragraph counts
+        whole; a compound word that is not there counts for the share of its sub-words that
+        are (班子成员, where only 班子 is: half), at half weight."""
         paragraph = self.documents[passage.doc].paragraphs[passage.paragraph - 1]
         text = folded[paragraph.start : paragraph.end]
         found = 0.0
-        for word, pieces in parts.items():
-            if word in text or any(form in text for form in synonyms(word)):
+        for word, (others, pieces) in parts.items():
+            if word in text or (others and any(form in text for form in others)):
                 found += idf[word]
             elif pieces:
                 found += 0.5 * idf[word] * sum(piece in text for piece in pieces) / len(pieces)
