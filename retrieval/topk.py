@@ -9,7 +9,7 @@ largest weight. Two classic bounds cut the work and keep the answer exact:
    each list's next weight. When B < θ, nothing unread can enter the top k: done. Rare terms
    are read whole in the first round, so a question with one rare word usually stops there.
 2. MaxScore: otherwise, with θ from the rounds, the terms whose largest weights add up to
-   less than θ/2 cannot lift a passage to θ on their own: only passages whose other terms
+   less than 3θ/4 cannot lift a passage to θ on their own: only passages whose other terms
    reach θ less that sum are candidates, and those terms are looked up for them (binary
    search in the sorted postings), dropping candidates as soon as their bound falls below θ.
 
@@ -28,6 +28,10 @@ FIRST_DEPTH = 512  # postings per term read in the first round; shorter lists ar
 IMPACT_DEPTH = 4096  # postings per term kept in weight order (the deepest round)
 SMALL_INDEX = 50_000  # passages: up to this many, summing every posting is quickest
 FEW_POSTINGS = 8_192  # postings: up to this many, too
+# MaxScore looks terms up (rather than summing their postings) while their largest weights
+# add up to less than this share of θ: any share below 1 is exact; at 1M passages 3/4 gave
+# p99 3.7–4.7 ms where 1/2 gave 4.8–6.7 ms and 1 gave 9.3 ms (same questions, same index).
+LOOKED_UP_SHARE = 0.75
 MARGIN = 1e-5  # relative slack on bounds summed in another order or precision than the scores
 
 
@@ -196,13 +200,13 @@ class TopK:
     def max_score(self, k: int, theta: float) -> tuple[np.ndarray, np.ndarray]:
         """Exact top k given θ, a score at least k passages reach (0.0 when unknown).
 
-        The terms with the smallest largest weights, together under θ/2, are only looked
+        The terms with the smallest largest weights, together under 3θ/4, are only looked
         up; a passage with none of the other terms cannot reach θ, nor one whose weights
         for the other terms fall short of θ less what the looked-up terms could add."""
         floor = theta * (1 - MARGIN)
         by_bound = sorted(self.terms, key=lambda term: self.impacts.max_weight[term])
         bounds = np.cumsum([self.impacts.max_weight[term] for term in by_bound])
-        cut = int(np.searchsorted(bounds, floor / 2))
+        cut = int(np.searchsorted(bounds, floor * LOOKED_UP_SHARE))
         looked_up = by_bound[:cut][::-1]  # largest bound first: it prunes most
         remaining = float(bounds[cut - 1]) * (1 + MARGIN) if cut else 0.0
         passages, partial = self.summed(by_bound[cut:], (floor - remaining) * (1 - MARGIN))
