@@ -92,30 +92,35 @@ def top_doc(engine: SearchEngine, question: str) -> str | None:
     return answer.hits[0].doc_id if answer.hits else None
 
 
-def test_a_passage_defining_the_phrase_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = engine_over(
-        tmp_path,
-        {
-            "甲": "提升效能，就要说了算、说了干、马上干，兑现承诺，让群众满意。",
-            "乙": "各部门全力提升效能。",
-        },
-    )
-    assert top_doc(engine, "提升效能要怎么做") == "甲"
-    monkeypatch.setattr(search, "DEFINITION_WEIGHT", 0.0)
-    assert top_doc(engine, "提升效能要怎么做") == "乙"  # the shorter mention wins on BM25 alone
-
-
-def test_the_focus_word_is_not_required(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = engine_over(
-        tmp_path,
-        {
-            "甲": "提升质量，就要从头到尾、科学谋划、精心部署、扎实推进。",
-            "乙": "实施标准提升行动，构建适应高质量发展要求的标准体系，推动服务质量不断提高。",
-        },
-    )
-    assert top_doc(engine, "提升质量有什么要求") == "甲"
-    monkeypatch.setattr(search, "focus_words", lambda question, words: ([], []))
-    assert top_doc(engine, "提升质量有什么要求") == "乙"  # with 要求 required, the scattered words win
+@pytest.mark.parametrize(
+    ("texts", "question", "rule", "without"),
+    [
+        pytest.param(  # without the rule the shorter mention wins on BM25 alone
+            ("提升效能，就要说了算、说了干、马上干，兑现承诺，让群众满意。", "各部门全力提升效能。"),
+            "提升效能要怎么做",
+            ("DEFINITION_WEIGHT", 0.0),
+            "乙",
+            id="a passage defining the phrase wins",
+        ),
+        pytest.param(  # without the rule 要求 is required and the scattered words win
+            (
+                "提升质量，就要从头到尾、科学谋划、精心部署、扎实推进。",
+                "实施标准提升行动，构建适应高质量发展要求的标准体系，推动服务质量不断提高。",
+            ),
+            "提升质量有什么要求",
+            ("focus_words", lambda question, words: ([], [])),
+            "乙",
+            id="the focus word is not required",
+        ),
+    ],
+)
+def test_a_ranking_rule_decides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, texts: tuple[str, str], question: str, rule, without: str
+) -> None:
+    engine = engine_over(tmp_path, dict(zip(("甲", "乙"), texts, strict=True)))
+    assert top_doc(engine, question) == "甲"
+    monkeypatch.setattr(search, *rule)
+    assert top_doc(engine, question) == without
 
 
 def test_a_misjoined_word_is_rejoined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
