@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from retrieval.document import Document, Paragraph
 from retrieval.highlight import mark
 from retrieval.references import chinese_number, part_label, reference
-from retrieval.render import hit_heading, outline_lines
+from retrieval.render import hit_heading, outline_lines, partial_note
 from retrieval.search import Answer, Hit
 
 LIMIT = 4096
@@ -95,6 +95,8 @@ def answer_html(answer: Answer, offset: int = 0, limit: int = LIMIT) -> Rendered
     if not answer.found or not answer.hits:
         return Rendered(head + "\n\n" + not_found_html(answer), [])
     text, shown = head, []
+    if answer.unmatched:
+        text += "\n<i>" + esc(shorten(partial_note(answer), 300)) + "</i>"
     for number, hit in enumerate(answer.hits, start=offset + 1):
         room = limit - length(text) - 2
         block = hit_block(hit, number, answer.terms, room if not shown else LIMIT)

@@ -22,11 +22,16 @@ def answer_text(answer: Answer, first_number: int = 1) -> str:
     """A terminal answer: numbered hits, each a reference line and the quote with 【】 marks."""
     if not answer.found:
         return not_found_text(answer)
-    blocks = []
+    blocks = [partial_note(answer)] if answer.unmatched else []
     for number, hit in enumerate(answer.hits, start=first_number):
         quote = mark(hit.quote, answer.terms, "【", "】")
         blocks.append(f"{number}. {hit_heading(hit)}\n   「{quote}」")
     return "\n\n".join(blocks)
+
+
+def partial_note(answer: Answer) -> str:
+    """Said before an answer whose first passage lacks some of the question's words."""
+    return f"（只部分相符：第一条结果所在的段落没有「{'、'.join(answer.unmatched)}」。）"
 
 
 def not_found_text(answer: Answer) -> str:

@@ -75,6 +75,7 @@ class Answer:
     terms: list[str] = field(default_factory=list)
     missing_terms: list[str] = field(default_factory=list)  # question words no passage contains
     named_documents: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # searched words the first hit's paragraph lacks
     more: bool = False  # whether further relevant hits exist past this page
 
     def to_json(self) -> dict[str, Any]:
@@ -85,6 +86,7 @@ class Answer:
             "terms": self.terms,
             "missing_terms": self.missing_terms,
             "named_documents": self.named_documents,
+            "unmatched": self.unmatched,
         }
 
 
@@ -208,6 +210,8 @@ class SearchEngine:
             hits = self._ranked_hits(
                 folded_question, core, focus, named, offset + top + 1, is_commitment_question(question)
             )
+            if len(hits) > offset:
+                answer.unmatched = self.unmatched(hits[offset], core)
         answer.terms = unique(content + self.scoring_terms(content))
         answer.hits = hits[offset : offset + top]
         answer.more = len(hits) > offset + top
@@ -358,6 +362,14 @@ class SearchEngine:
             elif pieces:
                 found += 0.5 * idf[word] * sum(piece in text for piece in pieces) / len(pieces)
         return found
+
+    def unmatched(self, hit: Hit, words: list[str]) -> list[str]:
+        """The question's words (and their synonyms) that the hit's paragraph does not have."""
+        document = self.corpus.document(hit.doc_id)
+        assert document is not None
+        paragraph = document.paragraphs[hit.paragraph - 1]
+        text = fold(document.paragraph_text(paragraph))
+        return [w for w in words if not any(form in text for form in (w, *synonyms(w)))]
 
     def hit(self, passage: Passage, score: float, coverage: float, matched: list[str]) -> Hit:
         document = self.documents[passage.doc]

@@ -194,6 +194,7 @@ answers = st.builds(
     hits=st.lists(hits, max_size=5),
     terms=st.lists(st.one_of(texts_, st.sampled_from(LOOK_ALIKES)), max_size=6),
     missing_terms=st.lists(texts_, max_size=6),
+    unmatched=st.lists(st.one_of(texts_, long_texts), max_size=6),
 )
 
 

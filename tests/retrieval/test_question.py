@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import search
+from retrieval import render, search
 from retrieval.question import (
     asked_part,
     definition_patterns,
@@ -204,3 +204,14 @@ def test_words_for_the_speech_itself_are_not_required(
         engine.ask("讲话里面对学法怎么说", top=1).hits[0].doc_id != "甲"
         or not engine.ask("讲话里面对学法怎么说").found
     )
+
+
+def test_words_the_first_passage_lacks_are_said(tmp_path: Path) -> None:
+    engine = engine_over(
+        tmp_path, {"甲": "今年元旦和春节的节日市场，货源比较充足。", "乙": "我们要抓好安全生产。"}
+    )
+    answer = engine.ask("明年春节的市场怎么样", top=1)
+    assert answer.found and answer.unmatched == ["明年"]
+    assert answer.to_json()["unmatched"] == ["明年"]
+    assert render.answer_text(answer).startswith("（只部分相符：第一条结果所在的段落没有「明年」。）")
+    assert engine.ask("春节的市场怎么样").unmatched == []
