@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -237,14 +237,10 @@ class CommitmentIndex:
     spans: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
 
     @classmethod
-    def build(
-        cls, documents: list[Document], find: Callable[[Document], list[Commitment]] | None = None
-    ) -> CommitmentIndex:
-        """Every document's commitments, found by `find` (default: document_commitments)."""
-        index = cls()
-        for doc, document in enumerate(documents):
-            commitments = (find or document_commitments)(document)
-            index.by_document.append(commitments)
+    def build(cls, by_document: list[list[Commitment]]) -> CommitmentIndex:
+        """The index of every document's commitments (in the engine's document order)."""
+        index = cls(by_document=by_document)
+        for doc, commitments in enumerate(by_document):
             for commitment in commitments:
                 index.spans.setdefault((doc, commitment.paragraph), []).append(
                     (commitment.start, commitment.end)

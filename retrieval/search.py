@@ -155,8 +155,7 @@ class SearchEngine:
         self.index = build_index(parts)
         self.names = DocumentNames(self.documents)
         self.folded = [fold(document.text) for document in self.documents]
-        found = {id(document): each.commitments for document, each in zip(self.documents, work, strict=True)}
-        self.commitments = CommitmentIndex.build(self.documents, lambda document: found[id(document)])
+        self.commitments = CommitmentIndex.build([each.commitments for each in work])
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
 
