@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
 
 import yaml
 
+from retrieval.data_files import data_text
 from retrieval.document import DroppedLine
 from retrieval.structure import is_speech_start
 
@@ -16,8 +16,7 @@ MAX_ANYWHERE_LINE = 40
 
 @cache
 def _rules() -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
-    raw = (Path(__file__).resolve().parent / "data" / "boilerplate.yaml").read_text(encoding="utf-8")
-    rules = yaml.safe_load(raw)
+    rules = yaml.safe_load(data_text("boilerplate.yaml"))
     return ([re.compile(p) for p in rules["promo"]], [re.compile(p) for p in rules["anywhere"]])
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from retrieval.data_files import data_text
 from retrieval.document import CLOSING, OPENING, Document, Paragraph
 from retrieval.normalize import fold
 from retrieval.passages import Passage
@@ -27,7 +28,6 @@ from retrieval.references import part_label
 if TYPE_CHECKING:
     from retrieval.search import Hit, SearchEngine
 
-RULES_FILE = Path(__file__).parent / "data" / "commitments.yaml"
 FIELDS = ("how_often", "how_much", "when", "who")  # checkable elements, in the order shown
 RULE_FOR_FIELD = {"how_often": "frequency", "how_much": "quantity", "when": "deadline", "who": "owner"}
 CLAUSE_END_RE = re.compile(r"[，,；;。！!？?：:]")
@@ -54,7 +54,7 @@ def _alternatives(items: Iterable[str]) -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def rules() -> Rules:
-    data: dict[str, Any] = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(data_text("commitments.yaml"))
     return Rules(
         obligation=_alternatives(data["obligation"]),
         plan_title=re.compile(data["plan_part"]["title"]),

@@ -7,8 +7,9 @@ import re
 from collections import defaultdict
 from functools import cache
 
+from retrieval.data_files import data_lines
 from retrieval.document import Document
-from retrieval.segment import data_lines, document_terms, query_words
+from retrieval.segment import document_terms, query_words
 
 YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 ISSUER_SUFFIX_RE = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市)$")

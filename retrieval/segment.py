@@ -15,25 +15,15 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 
+from retrieval.data_files import data_lines
 from retrieval.normalize import code_points_of, fold, is_punctuation_or_space
 
 _lock = threading.Lock()
 # jieba-rs keeps 2011-2020 and pm_2.5 whole where jieba splits them: split them the same way.
 JOINED_RUN_RE = re.compile(r"[-_/]")
-
-
-# Found beside this file, not through importlib.resources: a worker process spawned under
-# pytest can see `retrieval` as a namespace package (tests/retrieval has no __init__.py).
-DATA_DIR = Path(__file__).resolve().parent / "data"
-
-
-def data_lines(name: str) -> list[str]:
-    text = (DATA_DIR / name).read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
 @cache

@@ -1,0 +1,21 @@
+"""The data files beside the code (retrieval/data/): stop words, user dictionary, rules.
+
+Found beside this file, not through importlib.resources: a worker process spawned under
+pytest can see `retrieval` as a namespace package (tests/retrieval has no __init__.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def data_text(name: str) -> str:
+    return (DATA_DIR / name).read_text(encoding="utf-8")
+
+
+def data_lines(name: str) -> list[str]:
+    """The file's lines, stripped, without blank lines and # comments."""
+    return [
+        line.strip() for line in data_text(name).splitlines() if line.strip() and not line.startswith("#")
+    ]
