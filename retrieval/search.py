@@ -101,6 +101,15 @@ def proximity_bonus(folded_text: str, phrases: list[list[str]], idf: dict[str, f
     )
 
 
+def spellings(word: str) -> tuple[str, ...]:
+    """A question word and its synonyms (gdp, 生产总值): any of them in a text says it."""
+    return (word, *synonyms(word))
+
+
+def says(text: str, forms: tuple[str, ...]) -> bool:
+    return forms[0] in text or (len(forms) > 1 and any(form in text for form in forms[1:]))
+
+
 def is_in_part(paragraph: Paragraph, part: int | str) -> bool:
     """Whether a paragraph is in a part: a section number, "opening" or "closing"."""
     if isinstance(part, str):
@@ -235,7 +244,7 @@ class SearchEngine:
         characters (聚神 → 聚, 神), since the index holds every character of the corpus."""
         found: list[str] = []
         vocabulary = self.index.vocabulary
-        for word in (form for question_word in words for form in (question_word, *synonyms(question_word))):
+        for word in (form for question_word in words for form in spellings(question_word)):
             if word in vocabulary:
                 found.append(word)
             elif known := [w for w in sub_words(word) if w in vocabulary]:
@@ -263,7 +272,7 @@ class SearchEngine:
         candidates, bm25 = self.index.top(terms, CANDIDATES)
         idf = {w: self.index.term_idf(w) for w in unique(words + terms + focus)}
         total_idf = sum(idf[w] for w in words)
-        parts = {w: (synonyms(w), sub_words(w)) for w in words}  # once per question, not per passage
+        parts = {w: (spellings(w), sub_words(w)) for w in words}  # once per question, not per passage
         ranked = []
         for passage_id, passage_score in zip(candidates.tolist(), bm25.tolist(), strict=True):
             passage = self.passages[passage_id]
@@ -348,15 +357,15 @@ class SearchEngine:
         parts: dict[str, tuple[tuple[str, ...], list[str]]],
         idf: dict[str, float],
     ) -> float:
-        """The idf mass of the question's words (the keys of `parts`, each with its synonyms
+        """The idf mass of the question's words (the keys of `parts`, each with its spellings
         and sub-words) found around a passage: a word (or a synonym) in its paragraph counts
         whole; a compound word that is not there counts for the share of its sub-words that
         are (班子成员, where only 班子 is: half), at half weight."""
         paragraph = self.documents[passage.doc].paragraphs[passage.paragraph - 1]
         text = folded[paragraph.start : paragraph.end]
         found = 0.0
-        for word, (others, pieces) in parts.items():
-            if word in text or (others and any(form in text for form in others)):
+        for word, (forms, pieces) in parts.items():
+            if says(text, forms):
                 found += idf[word]
             elif pieces:
                 found += 0.5 * idf[word] * sum(piece in text for piece in pieces) / len(pieces)
@@ -368,7 +377,7 @@ class SearchEngine:
         assert document is not None
         paragraph = document.paragraphs[hit.paragraph - 1]
         text = fold(document.paragraph_text(paragraph))
-        return [w for w in words if not any(form in text for form in (w, *synonyms(w)))]
+        return [w for w in words if not says(text, spellings(w))]
 
     def hit(self, passage: Passage, score: float, coverage: float, matched: list[str]) -> Hit:
         document = self.documents[passage.doc]
