@@ -1,6 +1,6 @@
 """Benchmark: our sparse BM25 index against rank-bm25 on corpora of 10k, 100k and 1M passages.
 
-    python bench/bench.py [--sizes 10000,100000,1000000] [--queries 300] [--rank-sample 20]
+    python -m bench.bench [--sizes 10000,100000,1000000] [--queries 300] [--rank-sample 20]
 
 Passages are resampled from the real sentences of corpus/ (1–3 random sentences each) and
 segmented once, on every core, into term ids (rank-bm25 gets them back as strings).
@@ -34,12 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from retrieval.corpus.loading import load_corpus
+from retrieval.text.normalize import fold_all
+from retrieval.text.segment import EncodedTerms, encode_terms, merge_terms, query_words, sub_words
 
-from retrieval.corpus import load_corpus  # noqa: E402
-from retrieval.normalize import fold_all  # noqa: E402
-from retrieval.segment import EncodedTerms, encode_terms, merge_terms, query_words, sub_words  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TOP_K = 10
 
@@ -111,7 +110,7 @@ def current_rss_mb() -> float:
 
 
 def ours_build(terms: EncodedTerms):
-    from retrieval.index import BM25Index
+    from retrieval.index.bm25 import BM25Index
 
     ends = np.cumsum(terms.lengths)
     vocabulary = {term: i for i, term in enumerate(terms.vocabulary)}
@@ -192,18 +191,20 @@ def cold_start(engine: str, index_file: str, question: str) -> tuple[float, floa
     """Seconds from process start to the first answer, loading the saved index, and the
     memory (MB) of that serving process once it has answered."""
     code = (
-        f"import pickle, sys; sys.path.insert(0, {str(ROOT)!r}); from bench.bench import ENGINES, current_rss_mb; "
+        f"import pickle; from bench.bench import ENGINES, current_rss_mb; "
         f"index = pickle.load(open({index_file!r}, 'rb')); ENGINES[{engine!r}][1](index, {question!r}); "
         "print(current_rss_mb())"
     )
     started = time.perf_counter()
-    output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT
+    ).stdout
     return time.perf_counter() - started, float(output.strip().splitlines()[-1])
 
 
 def shipped_corpus_figures(questions: list[str]) -> str:
     """Build, cold start and the full answering path (ranking, coverage, references) on corpus/."""
-    from retrieval.search import SearchEngine
+    from retrieval.search.engine import SearchEngine
 
     started = time.perf_counter()
     engine = SearchEngine.from_folder(ROOT / "corpus", use_cache=False)
@@ -215,13 +216,13 @@ def shipped_corpus_figures(questions: list[str]) -> str:
         latencies.append((time.perf_counter() - started) * 1000)
     with tempfile.TemporaryDirectory() as cache_dir, tempfile.TemporaryDirectory() as copy:
         code = (
-            f"import sys; sys.path.insert(0, {str(ROOT)!r}); from pathlib import Path; "
-            "from retrieval.search import SearchEngine; "
+            "from pathlib import Path; "
+            "from retrieval.search.engine import SearchEngine; "
             f"SearchEngine.from_folder({str(ROOT / 'corpus')!r}, cache_dir=Path({cache_dir!r})).ask({questions[0]!r})"
         )
-        subprocess.run([sys.executable, "-c", code], check=True)  # builds and saves the index
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)  # builds and saves the index
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
         cold = time.perf_counter() - started
         unchanged, one_changed = reload_seconds(Path(copy), Path(cache_dir))
     return (
@@ -235,7 +236,7 @@ def shipped_corpus_figures(questions: list[str]) -> str:
 def reload_seconds(copy: Path, cache_dir: Path) -> tuple[float, float]:
     """A reload (SearchEngine.from_folder in a running process) of a copy of corpus/ whose
     per-document files are cached: with the files unchanged, then after one file changed."""
-    from retrieval.search import SearchEngine
+    from retrieval.search.engine import SearchEngine
 
     shutil.copytree(ROOT / "corpus", copy, dirs_exist_ok=True)
     SearchEngine.from_folder(copy, cache_dir=cache_dir)
@@ -288,7 +289,8 @@ def main() -> None:
                 output = subprocess.run(
                     [
                         sys.executable,
-                        __file__,
+                        "-m",
+                        "bench.bench",
                         "--child",
                         engine,
                         str(terms_file),
@@ -297,6 +299,7 @@ def main() -> None:
                         str(index_file),
                     ],
                     check=True,
+                    cwd=ROOT,
                     capture_output=True,
                     text=True,
                 ).stdout

@@ -15,7 +15,7 @@ log = logging.getLogger("speechbot")
 
 
 def _engine(corpus: Path):
-    from retrieval.search import SearchEngine
+    from retrieval.search.engine import SearchEngine
 
     return SearchEngine.from_folder(corpus)
 
@@ -30,7 +30,8 @@ def _questions(items: Sequence[str]) -> Iterable[str]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from retrieval.render import answer_json, answer_text
+    from retrieval.render.json_lines import answer_json
+    from retrieval.render.terminal import answer_text
 
     engine = _engine(args.corpus)
     for question in _questions(args.questions):
@@ -43,9 +44,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_corpus_check(args: argparse.Namespace) -> int:
-    from retrieval.corpus import load_corpus
-    from retrieval.passages import passage_count
-    from retrieval.render import corpus_report
+    from retrieval.corpus.loading import load_corpus
+    from retrieval.index.passages import passage_count
+    from retrieval.render.terminal import corpus_report
 
     corpus = load_corpus(args.dir)
     passages = sum(map(passage_count, corpus.documents))
@@ -54,8 +55,8 @@ def cmd_corpus_check(args: argparse.Namespace) -> int:
 
 
 def cmd_outline(args: argparse.Namespace) -> int:
-    from bot.answering import DocumentNotFound, find_document
-    from retrieval.render import outline_text
+    from bot.service.answering import DocumentNotFound, find_document
+    from retrieval.render.terminal import outline_text
 
     engine = _engine(args.corpus)
     try:
@@ -71,8 +72,9 @@ def cmd_commitments(args: argparse.Namespace) -> int:
     """A speech's commitments grouped by part (all speeches without DOC); --json, --csv, --score."""
     import json
 
-    from bot.answering import DocumentNotFound, find_document
-    from retrieval.commitments import commitments_text, listed_commitments, score_labels
+    from bot.service.answering import DocumentNotFound, find_document
+    from retrieval.evaluate.commitments import score_labels
+    from retrieval.render.commitments import commitments_text, listed_commitments
 
     engine = _engine(args.corpus)
     if args.score:
@@ -88,7 +90,7 @@ def cmd_commitments(args: argparse.Namespace) -> int:
         return 2
     for document in documents:
         if args.csv:
-            from bot.commitments import commitments_csv
+            from retrieval.render.csv import commitments_csv
 
             sys.stdout.buffer.write(commitments_csv(listed_commitments(engine, document)))
         elif args.json:
@@ -101,7 +103,7 @@ def cmd_commitments(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from retrieval.evaluate import evaluate
+    from retrieval.evaluate.questions import evaluate
 
     paths = [Path(p) for p in args.sets] or sorted(DEFAULT_EVAL.glob("*.yaml")) + sorted(
         PROJECT_EVAL.glob("*.yaml")
@@ -122,14 +124,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _asker(corpus: Path):
-    from bot.answering import Asker
-    from bot.holder import EngineHolder, Stats
+    from bot.service.answering import Asker
+    from bot.service.holder import EngineHolder, Stats
 
     return Asker(EngineHolder(corpus), Stats())
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.chat import run_chat
+    from bot.service.chat import run_chat
 
     return run_chat(_asker(args.corpus))
 
@@ -151,7 +153,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 2
-    from bot.app import serve
+    from bot.telegram.application import serve
 
     serve(settings, token)
     return 0

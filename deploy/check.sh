@@ -72,7 +72,7 @@ for name in ("config.polling.yaml", "config.webhook.yaml"):
     print(f"ok: {name}: webhook_url={settings.webhook_url}")
 PY
 cmp -s "$WORK/image/etc/speechbot/config.yaml" "$REPO/deploy/config.polling.yaml" || fail "the image's config"
-if python -m bot.web http://127.0.0.1:9/healthz; then fail "the health probe passed with nothing listening"; fi
+if python -m bot.ops.web http://127.0.0.1:9/healthz; then fail "the health probe passed with nothing listening"; fi
 
 step "systemd unit"
 cd "$REPO"

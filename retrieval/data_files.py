@@ -1,17 +1,12 @@
-"""The data files beside the code (retrieval/data/): stop words, user dictionary, rules.
-
-Found beside this file, not through importlib.resources: a worker process spawned under
-pytest can see `retrieval` as a namespace package (tests/retrieval has no __init__.py)."""
+"""The package's data files (retrieval/data/): stop words, user dictionary, synonyms, rules."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
+from importlib import resources
 
 
 def data_text(name: str) -> str:
-    return (DATA_DIR / name).read_text(encoding="utf-8")
+    return resources.files("retrieval").joinpath("data", name).read_text(encoding="utf-8")
 
 
 def data_lines(name: str) -> list[str]:

@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
-from seedpaths import PROJECT, SEED
 
 from bot.cli import main
+from tests.support.paths import PROJECT, SEED
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

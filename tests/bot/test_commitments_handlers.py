@@ -9,14 +9,22 @@ import shutil
 import time
 
 import pytest
-from fake_telegram import TOKEN, RecordingRequest, bot_message, buttons, callback, message, update
-from seedpaths import PROJECT
 
-from bot import texts
-from bot.app import build_application
 from bot.config import Settings
-from bot.holder import EngineHolder
-from retrieval.search import SearchEngine
+from bot.service.holder import EngineHolder
+from bot.telegram import texts
+from bot.telegram.application import build_application
+from retrieval.search.engine import SearchEngine
+from tests.support.fake_telegram import (
+    TOKEN,
+    RecordingRequest,
+    bot_message,
+    buttons,
+    callback,
+    message,
+    update,
+)
+from tests.support.paths import PROJECT
 
 
 class DocumentRequest(RecordingRequest):

@@ -7,7 +7,15 @@ import shutil
 import threading
 
 import pytest
-from fake_telegram import (
+from telegram.error import InvalidToken
+
+from bot.config import Settings
+from bot.service.holder import EngineHolder
+from bot.telegram import texts
+from bot.telegram.application import build_application, set_commands
+from bot.telegram.callbacks import QuestionStore
+from retrieval.search.engine import SearchEngine
+from tests.support.fake_telegram import (
     BOT_USERNAME,
     TOKEN,
     RecordingRequest,
@@ -17,14 +25,6 @@ from fake_telegram import (
     message,
     update,
 )
-from telegram.error import InvalidToken
-
-from bot import texts
-from bot.app import build_application, set_commands
-from bot.callbacks import QuestionStore
-from bot.config import Settings
-from bot.holder import EngineHolder
-from retrieval.search import SearchEngine
 
 ADMIN = 42
 

@@ -6,11 +6,11 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.callbacks import MAX_BYTES, QuestionStore, decode, doc_key, encode, question_key
 from bot.config import ConfigError, Settings, build_settings
-from bot.render_html import LIMIT, answer_html, length, outline_html, part_messages, reload_html
-from bot.uploads import UploadRefused, safe_name
-from retrieval.search import SearchEngine
+from bot.telegram.callbacks import MAX_BYTES, QuestionStore, decode, doc_key, encode, question_key
+from bot.telegram.html import LIMIT, answer_html, length, outline_html, part_messages, reload_html
+from bot.telegram.uploads import UploadRefused, safe_name
+from retrieval.search.engine import SearchEngine
 
 ALLOWED = {"b", "i", "blockquote", "code"}
 
@@ -78,7 +78,7 @@ def test_parts_outline_and_reports_fit(hostile, seed_engine):
 
 
 def test_reload_report_escapes_warnings():
-    from bot.holder import ReloadReport
+    from bot.service.holder import ReloadReport
 
     report = ReloadReport(
         False, 0.1, "没有可读的文档", warnings=[f"<x{i}>.txt：empty file" for i in range(500)]

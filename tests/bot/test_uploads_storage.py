@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.uploads import UploadRefused, store
+from bot.telegram.uploads import UploadRefused, store
 
 
 def test_write_failure_is_a_clear_refusal_and_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
@@ -18,7 +18,7 @@ def test_write_failure_is_a_clear_refusal_and_leaves_nothing(tmp_path: Path, mon
     def read_only(*args, **kwargs):
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr("bot.uploads.os.replace", read_only)
+    monkeypatch.setattr("bot.telegram.uploads.os.replace", read_only)
     with pytest.raises(UploadRefused, match="Read-only file system"):
         store(source, corpus, "speech.txt")
     assert list(corpus.iterdir()) == []

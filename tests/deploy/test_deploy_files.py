@@ -55,7 +55,7 @@ def test_dockerfile_builds_from_the_lock_and_runs_as_a_user(stages):
     assert any("/corpus" in v and "/cache" in v for v in values(final, "VOLUME"))
     env = " ".join(values(final, "ENV"))
     assert "SPEECHBOT_CORPUS=/corpus" in env and "SPEECHBOT_CACHE=/cache" in env
-    assert values(final, "HEALTHCHECK") and "bot.web" in values(final, "HEALTHCHECK")[0]
+    assert values(final, "HEALTHCHECK") and "bot.ops.web" in values(final, "HEALTHCHECK")[0]
     assert values(final, "ENTRYPOINT") == ['["speechbot"]']
 
 

@@ -11,9 +11,9 @@ import pytest
 from telegram import Update
 
 from bot.config import ConfigError, Settings, build_settings
-from bot.handlers import describe_update
-from bot.logs import REDACTED, RedactingFormatter, answers_log, log_answer
-from bot.metrics import Metrics, observe_answer, observe_reload
+from bot.ops.logs import REDACTED, RedactingFormatter, answers_log, log_answer
+from bot.ops.metrics import Metrics, observe_answer, observe_reload
+from bot.telegram.handlers.errors import describe_update
 
 TOKEN = "123456:AAE-secret_token-value"
 

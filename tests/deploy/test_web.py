@@ -1,17 +1,17 @@
-"""bot/web.py: /healthz, /metrics and the webhook endpoint, served by tornado on 127.0.0.1."""
+"""bot/ops/web.py: /healthz, /metrics and the webhook endpoint, served by tornado on 127.0.0.1."""
 
 from __future__ import annotations
 
 import asyncio
-import socket
 from types import SimpleNamespace
 
 import httpx
 import pytest
 from telegram import Bot, Update
 
-from bot.metrics import Metrics
-from bot.web import Status, main, start_server, stop_server, web_application
+from bot.ops.metrics import Metrics
+from bot.ops.web import Status, main, start_server, stop_server, web_application
+from tests.support.ports import free_port
 
 UPDATE = {
     "update_id": 7,
@@ -23,12 +23,6 @@ UPDATE = {
         "text": "表率",
     },
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """pytest fixtures for the end-to-end tests (see harness.py for how the pieces fit).
 
-* ``e2e_services`` (session): redis-server + moto S3 + telemelya on 127.0.0.1 free ports.
-  Skips when redis-server / telemelya / moto are missing, but FAILS when env CI is set.
+* ``e2e_services`` (session, in tests/conftest.py): redis-server + moto S3 + telemelya on
+  127.0.0.1 free ports. Skips when one is missing, but FAILS when env CI is set.
 * ``start_bot`` (function): factory ``start_bot(args, env=None, **kw) -> BotProcess``; every
   bot started is stopped (SIGTERM, then SIGKILL after 10 s) at the end of the test.
 * ``tg`` (function): a :class:`BotClient` with its own telemelya session.
@@ -9,38 +9,9 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
 
-from .harness import DEFAULT_TOKEN, BotClient, BotProcess, Services, ServicesUnavailable
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-@pytest.fixture(scope="session")
-def e2e_services():
-    workdir = Path(tempfile.mkdtemp(prefix="speechbot-e2e-"))
-    try:
-        services = Services.start(workdir)
-    except ServicesUnavailable as exc:
-        shutil.rmtree(workdir, ignore_errors=True)
-        if _in_ci():
-            pytest.fail(f"e2e services unavailable under CI: {exc}", pytrace=False)
-        pytest.skip(f"e2e services unavailable: {exc}")
-    try:
-        yield services
-    finally:
-        services.stop()
-        if os.environ.get("E2E_KEEP_LOGS"):
-            print(f"\ne2e logs kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+from .harness import DEFAULT_TOKEN, BotClient, BotProcess
 
 
 @pytest.fixture

@@ -50,7 +50,8 @@ from typing import Any
 
 import httpx
 
-LOCALHOST = "127.0.0.1"
+from tests.support.ports import LOCALHOST, free_port
+
 DEFAULT_TOKEN = "123456:TEST"
 CONTROL_KEY = "e2e-control-key"
 S3_BUCKET = "telemelya-media"
@@ -95,12 +96,6 @@ class ServicesUnavailable(HarnessError):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOCALHOST, 0))
-        return s.getsockname()[1]
 
 
 def port_open(port: int, host: str = LOCALHOST) -> bool:

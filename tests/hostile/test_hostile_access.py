@@ -8,18 +8,18 @@ import logging
 from pathlib import Path
 
 import pytest
-from fake_telegram import TOKEN, bot_message, callback, message, update
-from hostile_env import ADMIN
-from hostile_html import check
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import texts
-from bot.callbacks import KINDS, decode, doc_key
-from bot.logs import RedactingFormatter
-from bot.uploads import UploadRefused, safe_name, store
-from retrieval.corpus import is_speech_file
-from retrieval.reading import SUFFIXES
+from bot.ops.logs import RedactingFormatter
+from bot.telegram import texts
+from bot.telegram.callbacks import KINDS, decode, doc_key
+from bot.telegram.uploads import UploadRefused, safe_name, store
+from retrieval.corpus.loading import is_speech_file
+from retrieval.corpus.reading import SUFFIXES
+from tests.support.fake_telegram import TOKEN, bot_message, callback, message, update
+from tests.support.html_check import check
+from tests.support.loop_bot import ADMIN
 
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -11,15 +11,24 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from fake_telegram import TOKEN, RecordingRequest, bot_message, buttons, callback, message, update
-from hostile_env import ADMIN, PROJECT
-from hostile_html import check
 
-from bot.app import build_application
 from bot.config import Settings
-from bot.holder import EngineHolder
-from retrieval.corpus import load_corpus
-from retrieval.search import SearchEngine
+from bot.service.holder import EngineHolder
+from bot.telegram.application import build_application
+from retrieval.corpus.loading import load_corpus
+from retrieval.search.engine import SearchEngine
+from tests.support.fake_telegram import (
+    TOKEN,
+    RecordingRequest,
+    bot_message,
+    buttons,
+    callback,
+    message,
+    update,
+)
+from tests.support.html_check import check
+from tests.support.loop_bot import ADMIN
+from tests.support.paths import PROJECT
 
 
 def speech(title: str, topic: str) -> str:
@@ -158,7 +167,7 @@ async def test_an_enormous_title_from_metadata_still_answers(tmp_path, seed_engi
 FINGERPRINT = """
 import sys
 from pathlib import Path
-from retrieval.search import SearchEngine
+from retrieval.search.engine import SearchEngine
 engine = SearchEngine.from_folder(Path(sys.argv[1]), Path(sys.argv[2]))
 print(sorted(p.path for p in engine.corpus.bad_files))
 """

@@ -12,26 +12,35 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_telegram import TOKEN, RecordingRequest, bot_message, buttons, callback, message, update
-from hostile_env import ADMIN, PROJECT, SEED
-from hostile_html import check
 from telegram.error import TimedOut
 
-from bot import texts
-from bot.app import build_application
-from bot.callbacks import QuestionStore
 from bot.config import Settings
-from bot.holder import EngineHolder
-from retrieval import cache
-from retrieval.search import SearchEngine
+from bot.service.holder import EngineHolder
+from bot.telegram import texts
+from bot.telegram.application import build_application
+from bot.telegram.callbacks import QuestionStore
+from retrieval.index import cache
+from retrieval.search.engine import SearchEngine
+from tests.support.fake_telegram import (
+    TOKEN,
+    RecordingRequest,
+    bot_message,
+    buttons,
+    callback,
+    message,
+    update,
+)
+from tests.support.html_check import check
+from tests.support.loop_bot import ADMIN
+from tests.support.paths import PROJECT, SEED
 
 # --------------------------------------------------------------------------- killed while writing the index
 
 KILLED_WRITER = r"""
 import os, pickle, sys, time
 from pathlib import Path
-from retrieval import cache
-from retrieval.search import SearchEngine
+from retrieval.index import cache
+from retrieval.search.engine import SearchEngine
 
 folder, cache_dir, marker = map(Path, sys.argv[1:4])
 
@@ -61,7 +70,7 @@ SearchEngine.from_folder(folder, cache_dir)
 LOADER = r"""
 import sys
 from pathlib import Path
-from retrieval.search import SearchEngine
+from retrieval.search.engine import SearchEngine
 engine = SearchEngine.from_folder(Path(sys.argv[1]), Path(sys.argv[2]))
 print(repr(engine.built_at), len(engine.documents), engine.ask("表率").found)
 """

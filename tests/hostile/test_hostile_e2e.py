@@ -9,11 +9,12 @@ import uuid
 
 import httpx
 import pytest
-from e2e.harness import DEFAULT_TOKEN, BotClient, BotProcess, speechbot_command
-from hostile_env import ADMIN, PROJECT, SEED
-from hostile_html import check
 
-from bot import texts
+from bot.telegram import texts
+from tests.e2e.harness import DEFAULT_TOKEN, BotClient, BotProcess, speechbot_command
+from tests.support.html_check import check
+from tests.support.loop_bot import ADMIN
+from tests.support.paths import PROJECT, SEED
 
 WAIT = 20.0
 

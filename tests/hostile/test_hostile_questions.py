@@ -4,17 +4,17 @@
 from __future__ import annotations
 
 import pytest
-from fake_telegram import BOT_USERNAME, message, update
-from hostile_env import ADMIN
-from hostile_html import TelegramHTMLError, check
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from bot import texts
-from bot.holder import ReloadReport
-from bot.render_html import answer_html, inline_hit_html, not_found_html, reload_html
-from retrieval.corpus import CorpusChanges
-from retrieval.search import Answer, Hit
+from bot.service.holder import ReloadReport
+from bot.telegram import texts
+from bot.telegram.html import answer_html, inline_hit_html, not_found_html, reload_html
+from retrieval.corpus.loading import CorpusChanges
+from retrieval.search.results import Answer, Hit
+from tests.support.fake_telegram import BOT_USERNAME, message, update
+from tests.support.html_check import TelegramHTMLError, check
+from tests.support.loop_bot import ADMIN
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

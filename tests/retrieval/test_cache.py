@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import cache, search
-from retrieval.search import SearchEngine
+from retrieval.index import cache
+from retrieval.search import engine as search
+from retrieval.search.engine import SearchEngine
 
 SPEECH = (
     "在测试会议上的讲话\n同志们：\n一、抓好落实。每年年底检查一次廉政责任书。\n同志们，让我们共同努力！\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from retrieval.cleaning import clean_lines
+from retrieval.corpus.cleaning import clean_lines
 
 
 def test_seed_promo_header_dropped_with_line_numbers_and_reasons(seed_file: Path) -> None:

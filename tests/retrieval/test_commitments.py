@@ -9,17 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from retrieval.commitments import (
-    commitments_text,
-    document_commitments,
-    is_commitment_question,
-    listed_commitments,
-    score_labels,
-)
-from retrieval.corpus import load_corpus
-from retrieval.search import SearchEngine
+from retrieval.commitments.finding import document_commitments, is_commitment_question
+from retrieval.corpus.loading import load_corpus
+from retrieval.evaluate.commitments import score_labels
+from retrieval.render.commitments import commitments_text, listed_commitments
+from retrieval.search.engine import SearchEngine
+from tests.support.paths import PROJECT
 
-PROJECT = Path(__file__).resolve().parents[2]
 LABELS = PROJECT / "eval" / "labels" / "commitments.yaml"
 
 # (words of the commitment, its part 一、…六、) — the five the issue quotes

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.corpus import compare, load_corpus
+from retrieval.corpus.loading import compare, load_corpus
 
 SPEECH = (
     "在{name}会议上的讲话\n同志们：\n今天研究{name}工作。\n一、抓好落实。{name}工作要一抓到底，久久为功。\n"

@@ -5,14 +5,13 @@ seconds; all agreed when this was written)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from retrieval.corpus import load_corpus
-from retrieval.normalize import fold, fold_all
-from retrieval.segment import (
+from retrieval.corpus.loading import load_corpus
+from retrieval.text.normalize import fold, fold_all
+from retrieval.text.segment import (
     _cut,
     encode_terms,
     folded_terms,
@@ -21,8 +20,8 @@ from retrieval.segment import (
     merge_terms,
     stop_words,
 )
+from tests.support.paths import PROJECT
 
-PROJECT = Path(__file__).resolve().parents[2]
 CJK_RE = re.compile("[\u4e00-\u9fff]")
 ODD = ["", "abc", "2011-2020年 pm_2.5 的了", "ＡＢＣ１２３繁體字與發展", "😀Ａ的", "的了吗", "\n\t "]
 

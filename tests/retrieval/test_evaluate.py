@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.evaluate import evaluate, evaluate_set
-from retrieval.search import SearchEngine
-
-PROJECT = Path(__file__).resolve().parents[2]
+from retrieval.evaluate.questions import evaluate, evaluate_set
+from retrieval.search.engine import SearchEngine
+from tests.support.paths import PROJECT
 
 
 @pytest.fixture(scope="module")

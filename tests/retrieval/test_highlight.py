@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
-from retrieval.highlight import mark, matched_spans
-from retrieval.search import SearchEngine
+from retrieval.render.highlight import mark, matched_spans
+from retrieval.search.engine import SearchEngine
 
 QUOTE = "每年都要与分管部门“一把手”签订《廉政责任书》，敲响警钟。"
 

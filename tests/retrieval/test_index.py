@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval import topk
-from retrieval.index import K1, B, BM25Index
+from retrieval.index import topk
+from retrieval.index.bm25 import K1, B, BM25Index
 
 VOCABULARY = [f"w{i}" for i in range(40)] + ["的", "发展"]
 

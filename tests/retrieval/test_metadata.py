@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from retrieval.corpus import load_corpus
-from retrieval.metadata import from_file_name
+from retrieval.corpus.loading import load_corpus
+from retrieval.corpus.metadata import from_file_name
 
 BODY = "同志们：\n今天召开会议，研究推进乡村振兴工作。\n一、提高认识。乡村振兴是大事，必须抓紧抓好。\n"
 

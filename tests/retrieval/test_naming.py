@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.search import SearchEngine
+from retrieval.search.engine import SearchEngine
 
 DOCS = {
     "2019_国务院_政府工作报告": "国务院",

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import render, search
-from retrieval.question import (
+from retrieval.render import terminal as render
+from retrieval.search import engine as search
+from retrieval.search.engine import SearchEngine
+from retrieval.search.question import (
     asked_part,
     definition_patterns,
     focus_words,
     question_phrases,
     rejoin_misjoined,
 )
-from retrieval.search import SearchEngine
 
 
 def test_phrases_are_terms_written_together() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.reading import BadFile, decode, read_text_file
+from retrieval.corpus.reading import BadFile, decode, read_text_file
 
 TEXT = "在市长办公会议上的讲话\n同志们：\n每年都要与分管部门“一把手”签订《廉政责任书》，敲响警钟。\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.search import SearchEngine
+from retrieval.search.engine import SearchEngine
 
 QUESTION = "廉政责任书多久签一次"
 OFF_TOPIC = [
@@ -147,6 +147,6 @@ def test_reference_of_point_in_part_two(seed_engine: SearchEngine) -> None:
 
 
 def test_passage_count_without_segmenting_matches_the_engine(seed_engine: SearchEngine) -> None:
-    from retrieval.passages import passage_count
+    from retrieval.index.passages import passage_count
 
     assert sum(map(passage_count, seed_engine.documents)) == len(seed_engine.passages) > 100

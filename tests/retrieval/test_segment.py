@@ -3,15 +3,12 @@ words for nearly every sentence of the shipped corpus, and the user dictionary h
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from retrieval.corpus import load_corpus
-from retrieval.normalize import fold
-from retrieval.segment import _jieba_segmenters, _segmenters, user_words
-
-PROJECT = Path(__file__).resolve().parents[2]
+from retrieval.corpus.loading import load_corpus
+from retrieval.text.normalize import fold
+from retrieval.text.segment import _jieba_segmenters, _segmenters, user_words
+from tests.support.paths import PROJECT
 
 
 @pytest.fixture(scope="module")

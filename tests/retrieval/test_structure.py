@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.corpus import Document, parse_document
-from retrieval.references import part_label
+from retrieval.corpus.document import Document
+from retrieval.corpus.loading import parse_document
+from retrieval.corpus.references import part_label
 
 GOV_REPORT = """政府工作报告
 ——2026年1月14日在某省第十四届人民代表大会第四次会议上

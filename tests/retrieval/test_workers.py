@@ -6,17 +6,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from retrieval import workers
-from retrieval.corpus import Corpus, load_corpus
-from retrieval.document import Document
-from retrieval.search import SearchEngine
-
-PROJECT = Path(__file__).resolve().parents[2]
+from retrieval.corpus.document import Document
+from retrieval.corpus.loading import Corpus, load_corpus
+from retrieval.index import workers
+from retrieval.search.engine import SearchEngine
+from tests.support.paths import PROJECT
 
 
 @pytest.fixture(scope="module")

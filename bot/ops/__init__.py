@@ -1,0 +1,1 @@
+"""Operations: the web server (webhook, /healthz, /metrics), Prometheus metrics, structured logs."""

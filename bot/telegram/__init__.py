@@ -1,0 +1,1 @@
+"""Everything Telegram: the Application, handlers, keyboards, callback data, HTML, texts, uploads."""

@@ -1,0 +1,85 @@
+"""Admin commands: /reload, /stats and uploaded speech files."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from pathlib import Path
+
+from telegram import (
+    Update,
+)
+from telegram.ext import ContextTypes
+
+from bot.ops.metrics import Metrics, metrics_of, observe_reload
+from bot.telegram import texts
+from bot.telegram.handlers.common import (
+    admin_only,
+)
+from bot.telegram.html import (
+    esc,
+    reload_html,
+    stats_html,
+)
+from bot.telegram.state import BotState, get_state
+from bot.telegram.uploads import UploadRefused, check_file, check_size, safe_name, store
+
+log = logging.getLogger(__name__)
+
+
+@admin_only
+async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reload (admins): rebuild in a thread, answer from the old index meanwhile."""
+    state = get_state(context)
+    message = update.effective_message
+    status = await message.reply_text(esc(texts.RELOADING))
+    await status.edit_text(await reload_report(state, metrics_of(context), "command"))
+
+
+async def reload_report(state: BotState, metrics: Metrics | None = None, via: str = "command") -> str:
+    old = state.holder.engine
+    report = await state.holder.reload()
+    if metrics is not None:
+        observe_reload(metrics, report, via)
+    return reload_html(report, len(old.documents), len(old.passages))
+
+
+@admin_only
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = get_state(context)
+    engine = state.holder.engine
+    await update.effective_message.reply_text(
+        stats_html(
+            len(engine.documents), len(engine.passages), engine.built_at, engine.build_seconds, state.stats
+        )
+    )
+
+
+@admin_only
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An admin sends a speech file: check it, store it under a safe name, reload."""
+    state = get_state(context)
+    message = update.effective_message
+    upload = message.document
+    try:
+        name = safe_name(upload.file_name)
+        check_size(upload.file_size, state.settings.max_upload_bytes)
+        with tempfile.TemporaryDirectory(prefix="speechbot-upload-") as folder:
+            path = Path(folder) / name
+            await (await upload.get_file()).download_to_drive(path)
+            check_size(path.stat().st_size, state.settings.max_upload_bytes)
+            if upload.file_size and path.stat().st_size != upload.file_size:
+                raise UploadRefused("文件下载不完整，请重新发送。")
+            document = await asyncio.to_thread(check_file, path)
+            target, replaced = store(path, state.holder.folder, name)
+    except UploadRefused as refusal:
+        await message.reply_text(esc(str(refusal)), do_quote=True)
+        return
+    action = "已替换" if replaced else "已保存"
+    await message.reply_text(
+        f"{action} {esc(target.name)}：《{esc(document.meta.title)}》，"
+        f"{len(document.sections)} 个部分。正在重新载入……",
+        do_quote=True,
+    )
+    await message.reply_text(await reload_report(state, metrics_of(context), "upload"))

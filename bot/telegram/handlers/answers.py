@@ -1,0 +1,221 @@
+"""Questions: /start, /ask, text in private chats and groups, answer pages and their buttons,
+inline mode. Rendering lives in html/keyboards, answering in bot.service, state in state."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import (
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from bot.ops.metrics import Metrics, Timer, metrics_of, observe_answer
+from bot.telegram import texts
+from bot.telegram.callbacks import Callback, find_by_key, question_key
+from bot.telegram.handlers.common import (
+    command_argument,
+    edit,
+    is_admin,
+    mentions_bot,
+    question_in,
+    strip_mention,
+)
+from bot.telegram.html import (
+    QUESTION_PREFIX,
+    answer_html,
+    esc,
+    inline_hit_html,
+    no_more_html,
+    not_found_html,
+    paragraph_html,
+    part_key,
+)
+from bot.telegram.keyboards import (
+    answer_keyboard,
+    label,
+    paragraph_keyboard,
+)
+from bot.telegram.state import BotState, get_state
+from retrieval.search.results import Answer
+
+log = logging.getLogger(__name__)
+INLINE_TOP = 5
+
+
+def answer_view(state: BotState, question: str, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The answer page at `offset` for a question, as HTML and its keyboard."""
+    text, keyboard, _ = answer_page(state, question, offset)
+    return text, keyboard
+
+
+def answer_page(
+    state: BotState, question: str, offset: int
+) -> tuple[str, InlineKeyboardMarkup | None, Answer]:
+    """`answer_view` and the Answer it shows (for metrics and the log)."""
+    answer = state.asker.ask(question, offset=offset)
+    qid = state.questions.put(question)
+    if offset > 0 and not answer.hits:
+        return no_more_html(question), answer_keyboard(qid, offset, state.asker.top, [], False), answer
+    rendered = answer_html(answer, offset)
+    more = answer.more or len(rendered.shown) < len(answer.hits)
+    return rendered.text, answer_keyboard(qid, offset, state.asker.top, rendered.shown, more), answer
+
+
+async def reply_answer(
+    message: Message,
+    question: str,
+    state: BotState,
+    metrics: Metrics | None = None,
+    update_id: int | None = None,
+) -> None:
+    timer = Timer()
+    via = "private" if message.chat.type == ChatType.PRIVATE else "group"
+    problem = state.asker.problem(question)
+    if problem:
+        await message.reply_text(esc(problem), do_quote=True)
+        observe_answer(metrics, via, question, None, 0.0, timer(), update_id, state.settings.log_questions)
+        return
+    text, keyboard, answer = await asyncio.to_thread(answer_page, state, question, 0)
+    searched = timer()
+    await message.reply_text(text, reply_markup=keyboard, do_quote=True)
+    observe_answer(metrics, via, question, answer, searched, timer(), update_id, state.settings.log_questions)
+
+
+def recover_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qid: str) -> str | None:
+    """The question behind a button: the store, else the message it answered, else its own text."""
+    state = get_state(context)
+    known = state.questions.get(qid)
+    if known:
+        return known
+    message = update.callback_query.message if update.callback_query else None
+    if not isinstance(message, Message):
+        return None
+    candidates = [question_in(message.reply_to_message, context.bot.username)]
+    if message.text and message.text.startswith(QUESTION_PREFIX):
+        candidates.append(message.text.split("\n\n", 1)[0].removeprefix(QUESTION_PREFIX))
+    return next((q for q in candidates if q and question_key(q) == qid), None)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start and /help."""
+    state = get_state(context)
+    private = update.effective_chat.type == ChatType.PRIVATE
+    extra = texts.ADMIN_HELP if private and is_admin(update, state) else ""
+    await update.effective_message.reply_text(texts.HELP + extra)
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask 问题, in any chat."""
+    message = update.effective_message
+    question = command_argument(message.text or "")
+    if not question:
+        await message.reply_text(esc(texts.ASK_USAGE), do_quote=True)
+        return
+    await reply_answer(message, question, get_state(context), metrics_of(context), update.update_id)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat every text message is a question."""
+    message = update.effective_message
+    question = strip_mention(message.text or "", context.bot.username)
+    await reply_answer(message, question, get_state(context), metrics_of(context), update.update_id)
+
+
+async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups: only messages that mention the bot or reply to it; chatter is ignored."""
+    message = update.effective_message
+    bot = context.bot
+    replied = message.reply_to_message
+    to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == bot.id
+    if not (to_bot or mentions_bot(message, bot.username, bot.id)):
+        return
+    question = strip_mention(message.text or "", bot.username)
+    await reply_answer(message, question, get_state(context), metrics_of(context), update.update_id)
+
+
+async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE, callback: Callback) -> bool:
+    qid, offset = callback.fields[0], callback.number(1)
+    question = recover_question(update, context, qid)
+    if question is None:
+        return False
+    text, keyboard = await asyncio.to_thread(answer_view, get_state(context), question, offset)
+    await edit(update, text, keyboard)
+    return True
+
+
+async def paragraph_button(update: Update, context: ContextTypes.DEFAULT_TYPE, callback: Callback) -> bool:
+    key, number, qid, offset = callback.fields[0], callback.number(1), callback.fields[2], callback.number(3)
+    engine = get_state(context).holder.engine
+    document = find_by_key(engine.documents, key)
+    paragraph = document.paragraph(number) if document else None
+    if paragraph is None or not paragraph.indexed:
+        return False
+    question = recover_question(update, context, qid)
+    terms = engine.ask(question, top=1).terms if question else []
+    text = paragraph_html(document, paragraph, terms)
+    await edit(update, text, paragraph_keyboard(document, part_key(paragraph), qid, offset))
+    return True
+
+
+# --------------------------------------------------------------------------- inline mode
+
+
+async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """@bot 问题 in any chat: the top passages as shareable results."""
+    inline = update.inline_query
+    state = get_state(context)
+    question = inline.query.strip()
+    timer = Timer()
+    if not question or state.asker.problem(question):
+        await inline.answer([], cache_time=5)
+        if question:  # an empty query is the user opening inline mode, not a question
+            show = state.settings.log_questions
+            observe_answer(
+                metrics_of(context), "inline", question, None, 0.0, timer(), update.update_id, show
+            )
+        return
+    offset = int(inline.offset) if inline.offset.isdigit() else 0
+    answer = await asyncio.to_thread(state.holder.engine.ask, question, INLINE_TOP, offset)
+    searched = timer()
+    results = [
+        InlineQueryResultArticle(
+            id=str(offset + number),
+            title=label(hit.reference, 60),
+            description=label(hit.quote, 120),
+            input_message_content=InputTextMessageContent(
+                inline_hit_html(answer, hit), parse_mode=ParseMode.HTML
+            ),
+        )
+        for number, hit in enumerate(answer.hits, start=1)
+    ]
+    if not answer.found and offset == 0:
+        results = [
+            InlineQueryResultArticle(
+                id="none",
+                title="没有找到相符的段落",
+                description=label("、".join(answer.missing_terms) or question, 120),
+                input_message_content=InputTextMessageContent(
+                    not_found_html(answer), parse_mode=ParseMode.HTML
+                ),
+            )
+        ]
+    next_offset = str(offset + len(answer.hits)) if answer.more else ""
+    await inline.answer(results, cache_time=30, is_personal=False, next_offset=next_offset)
+    if offset == 0:  # further pages of the same question are not new questions
+        show = state.settings.log_questions
+        observe_answer(
+            metrics_of(context), "inline", question, answer, searched, timer(), update.update_id, show
+        )

@@ -1,0 +1,31 @@
+"""Every inline button but the commitments pages: callback data decoded, then handed to its kind."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    Update,
+)
+from telegram.ext import ContextTypes
+
+from bot.telegram import texts
+from bot.telegram.callbacks import decode
+from bot.telegram.handlers.answers import page_button, paragraph_button
+from bot.telegram.handlers.browsing import list_button, outline_button, part_button
+
+log = logging.getLogger(__name__)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every inline button; unknown or unresolvable data gets the stale alert."""
+    query = update.callback_query
+    callback = decode(query.data)
+    handled = callback is not None and await BUTTONS[callback.kind](update, context, callback)
+    if handled:
+        await query.answer()
+    else:
+        await query.answer(texts.STALE, show_alert=True)
+
+
+BUTTONS = {"m": page_button, "p": paragraph_button, "s": part_button, "l": list_button, "o": outline_button}

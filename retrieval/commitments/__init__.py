@@ -1,0 +1,1 @@
+"""Commitments: the sentences of a document that commit someone to something checkable."""

@@ -1,0 +1,1 @@
+"""Evaluate: question sets and commitment labels scored against the engine."""

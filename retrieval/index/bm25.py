@@ -1,0 +1,154 @@
+"""BM25 over passages as a sparse matrix of precomputed term weights.
+
+Scoring follows rank-bm25's BM25Okapi formula term for term,
+    score(q, d) = Σ_t∈q idf(t) · tf(t,d)·(k1+1) / (tf(t,d) + k1·(1 − b + b·|d|/avgdl)),
+with one deliberate change, the idf: rank-bm25 uses log((N−n+0.5)/(n+0.5)), which is
+negative for a term in more than half the passages, and then replaces every negative idf
+by ε·mean(idf) — so a word like 的 or 发展 that fills the corpus gets a *positive floor*
+that can outweigh a rare word's small idf in a small corpus. We use Lucene's
+idf = log(1 + (N−n+0.5)/(n+0.5)): always positive, monotone in rarity, no floor.
+
+k1 = 1.2 and b = 0.75, the textbook values: passages are sentence windows of up to
+150 characters, so repeated terms are rare (k1 matters little) and b mildly prefers the
+shorter window when two windows hold the same words — the tighter quote.
+
+Because the score is a sum of per-term weights, the weights are computed once at build
+time; a query only adds up the columns of its terms (the postings), never touching
+passages that share no term with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+from retrieval.index.passages import DocumentPassages
+from retrieval.index.topk import Impacts, TopK
+from retrieval.text.segment import merge_terms
+
+K1 = 1.2
+B = 0.75
+CHUNK = 1 << 22  # postings weighted at a time while building
+
+
+def _concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indexes starts[0]…starts[0]+lengths[0]−1, then those of the second range, and so on."""
+    total = int(lengths.sum())
+    offsets = np.repeat(starts.astype(np.int64) - (np.cumsum(lengths) - lengths), lengths)
+    return np.arange(total, dtype=np.int64) + offsets
+
+
+def lucene_idf(n_docs: int, doc_freq: np.ndarray) -> np.ndarray:
+    return np.log1p((n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+class BM25Index:
+    """Term weights of every (passage, term) pair, stored column-wise (CSC) for fast postings."""
+
+    def __init__(
+        self,
+        vocabulary: dict[str, int],
+        term_ids: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        k1: float = K1,
+        b: float = B,
+    ) -> None:
+        """Passage i holds the terms term_ids[starts[i]:ends[i]] (ids into `vocabulary`).
+
+        Spans may overlap: overlapping sentence windows share one array of term ids.
+        """
+        self.k1, self.b = k1, b
+        self.vocabulary = vocabulary
+        lengths = (ends - starts).astype(np.int64)
+        self.n_passages = len(lengths)
+        self.avgdl = float(lengths.mean()) if self.n_passages else 0.0
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        if not np.array_equal(starts, indptr[:-1]) or len(term_ids) != indptr[-1]:
+            term_ids = term_ids[_concatenated_ranges(starts, lengths)]  # overlapping windows
+        # Rows hold each passage's term ids, duplicates included: turning them into columns
+        # (a counting sort) and summing the duplicates gives the term frequencies.
+        shape = (self.n_passages, len(vocabulary))
+        ones = np.ones(len(term_ids), dtype=np.float32)
+        tf = sparse.csr_matrix((ones, term_ids, indptr), shape=shape).tocsc()
+        del ones
+        tf.sum_duplicates()
+        self.doc_freq = np.diff(tf.indptr).astype(np.float64)
+        self.idf = lucene_idf(self.n_passages, self.doc_freq)
+        row_norm = k1 * (1 - b + b * lengths / (self.avgdl or 1.0))
+        col_idf = np.repeat(self.idf, np.diff(tf.indptr))
+        for begin in range(0, tf.nnz, CHUNK):  # in slices: float64 temporaries of the whole would be GBs
+            part = slice(begin, begin + CHUNK)
+            freq = tf.data[part]
+            tf.data[part] = col_idf[part] * freq * (k1 + 1) / (freq + row_norm[tf.indices[part]])
+        self.matrix = tf
+        self.impacts = Impacts.build(tf.indptr, tf.indices, tf.data)
+
+    @classmethod
+    def from_terms(cls, passages_terms: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:
+        """An index over passages given as lists of terms."""
+        vocabulary: dict[str, int] = {}
+        term_ids = np.fromiter(
+            (vocabulary.setdefault(t, len(vocabulary)) for terms in passages_terms for t in terms),
+            dtype=np.int32,
+        )
+        lengths = np.fromiter(map(len, passages_terms), dtype=np.int64, count=len(passages_terms))
+        ends = np.cumsum(lengths)
+        return cls(vocabulary, term_ids, ends - lengths, ends, k1, b)
+
+    def term_idf(self, term: str) -> float:
+        """idf of a term; a term the corpus never uses gets the idf of a zero-frequency term."""
+        term_id = self.vocabulary.get(term)
+        if term_id is None:
+            return float(lucene_idf(self.n_passages, np.array([0.0]))[0])
+        return float(self.idf[term_id])
+
+    def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The passage ids and weights of every posting of the (known, distinct) terms."""
+        spans = [
+            (self.matrix.indptr[i], self.matrix.indptr[i + 1])
+            for i in (self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary)
+        ]
+        if not spans:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        rows = np.concatenate([self.matrix.indices[b:e] for b, e in spans])
+        weights = np.concatenate([self.matrix.data[b:e] for b, e in spans]).astype(np.float64)
+        return rows, weights
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every passage for the query terms (dense vector)."""
+        rows, weights = self._postings(terms)
+        return np.bincount(rows, weights=weights, minlength=self.n_passages)
+
+    def top(self, terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ids and scores of the (at most) k best-scoring passages, best first, ties by
+        lower id: exactly those of `scores`, without reading every posting (see retrieval.topk)."""
+        term_ids = [self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary]
+        return TopK(self.matrix, self.impacts, term_ids).search(k)
+
+    def contains(self, passage: int, term: str) -> bool:
+        term_id = self.vocabulary.get(term)
+        if term_id is None:
+            return False
+        begin, end = self.matrix.indptr[term_id], self.matrix.indptr[term_id + 1]
+        rows = self.matrix.indices[begin:end]
+        position = np.searchsorted(rows, passage)
+        return bool(position < len(rows) and rows[position] == passage)
+
+
+def build_index(parts: list[DocumentPassages]) -> BM25Index:
+    """The BM25 index over every document's passages: one vocabulary for the documents'
+    sentence terms, each passage the run of its window's sentences."""
+    terms = merge_terms([part.sentence_terms for part in parts])
+    sentence_end = np.cumsum(terms.lengths)
+    sentence_start = sentence_end - terms.lengths
+    first, last, offset = [], [], 0
+    for part in parts:
+        for a, z in part.windows:
+            first.append(offset + a)
+            last.append(offset + z)
+        offset += len(part.sentence_terms)
+    vocabulary = {term: i for i, term in enumerate(terms.vocabulary)}
+    return BM25Index(vocabulary, terms.ids, sentence_start[first], sentence_end[last])

@@ -1,0 +1,82 @@
+"""Document → passages: windows of consecutive sentences inside one paragraph, each
+carrying its place (paragraph, part, point), so the quote shown is the part that answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.corpus.document import Document
+from retrieval.text.normalize import fold_all
+from retrieval.text.segment import EncodedTerms, encode_terms
+
+WINDOW_CHARS = 150  # a window grows sentence by sentence while it stays this short
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    doc: int  # index of the document in the engine's document list
+    paragraph: int  # 1-based paragraph number
+    start: int  # offsets into Document.text
+    end: int
+
+
+def sentence_windows(sentences: list[tuple[int, int]], limit: int = WINDOW_CHARS) -> list[tuple[int, int]]:
+    """One window per sentence, as (first, last) sentence indexes: the sentence and those
+    after it that fit in `limit` characters. A window always holds its first sentence."""
+    windows = []
+    for i, (start, _) in enumerate(sentences):
+        j = i
+        while j + 1 < len(sentences) and sentences[j + 1][1] - start <= limit:
+            j += 1
+        windows.append((i, j))
+    return windows
+
+
+def passage_count(document: Document) -> int:
+    """How many passages a document gives, without segmenting it."""
+    return sum(len(p.sentences) for p in document.paragraphs if p.indexed)  # one window per sentence
+
+
+@dataclass
+class DocumentPassages:
+    spans: list[tuple[int, int, int]]  # each passage's (paragraph number, start, end)
+    sentence_terms: EncodedTerms  # index terms of each indexed sentence, in order
+    windows: list[tuple[int, int]]  # each passage's (first, last) index into sentence_terms
+
+
+def document_passages(document: Document) -> DocumentPassages:
+    """Every passage of a document, with the terms of its sentences (each segmented once)."""
+    paragraphs = [paragraph for paragraph in document.paragraphs if paragraph.indexed]
+    folded = fold_all([document.paragraph_text(paragraph) for paragraph in paragraphs])
+    sentences: list[str] = []
+    spans, windows = [], []
+    for paragraph, text in zip(paragraphs, folded, strict=True):
+        first_sentence = len(sentences)
+        sentences.extend(
+            text[start - paragraph.start : end - paragraph.start] for start, end in paragraph.sentences
+        )
+        for first, last in sentence_windows(paragraph.sentences):
+            spans.append((paragraph.number, paragraph.sentences[first][0], paragraph.sentences[last][1]))
+            windows.append((first_sentence + first, first_sentence + last))
+    return DocumentPassages(spans, encode_terms(sentences), windows)
+
+
+class PassageTable:
+    """All passages of an engine as four integer arrays, not a million small objects."""
+
+    def __init__(self, parts: list[DocumentPassages]) -> None:
+        rows = [(doc, *span) for doc, part in enumerate(parts) for span in part.spans]
+        columns = np.array(rows, dtype=np.int32).reshape(-1, 4)
+        self.doc, self.paragraph, self.start, self.end = (
+            np.ascontiguousarray(columns[:, i]) for i in range(4)
+        )
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def __getitem__(self, index: int) -> Passage:
+        return Passage(
+            int(self.doc[index]), int(self.paragraph[index]), int(self.start[index]), int(self.end[index])
+        )

@@ -1,0 +1,356 @@
+"""The search engine: a question becomes terms, the terms become ranked passages, the
+passages become hits with exact quotes and references."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.commitments.finding import (
+    Commitment,
+    CommitmentIndex,
+    document_commitments,
+    is_commitment_question,
+)
+from retrieval.corpus.document import Document, Paragraph
+from retrieval.corpus.loading import Corpus, load_corpus
+from retrieval.corpus.references import chinese_number, reference
+from retrieval.index import cache
+from retrieval.index.bm25 import build_index
+from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages
+from retrieval.search.naming import DocumentNames
+from retrieval.search.question import (
+    asked_part,
+    definition_patterns,
+    document_words,
+    focus_words,
+    question_phrases,
+    rejoin_misjoined,
+    standing_together,
+)
+from retrieval.search.results import Answer, Hit
+from retrieval.text.normalize import fold
+from retrieval.text.segment import is_cjk, is_content_word, query_words, sub_words, synonyms
+
+MIN_COVERAGE = 0.36  # calibrated: see README "Refusing off-topic questions"
+RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
+CANDIDATES = 300  # best BM25 passages re-ranked per question
+HEADING_WEIGHT = 0.5  # share of a word's idf earned by appearing in a title above the passage
+COMMITMENT_WEIGHT = 0.3  # share of the question's idf a commitment passage earns (commitment questions)
+DEFINITION_WEIGHT = 0.5  # share of a phrase's idf earned by a passage that defines it (提升效能，就要…)
+FOCUS_WEIGHT = 0.5  # share of a focus word's idf (什么「要求」) earned by a passage that has it
+
+
+def proximity_bonus(folded_text: str, phrases: list[list[str]], idf: dict[str, float]) -> float:
+    """For each pair of consecutive words of a question phrase that also stand together in
+    the passage, the smaller of their idfs."""
+    return sum(
+        min(idf[first], idf[second])
+        for phrase in phrases
+        for first, second in itertools.pairwise(phrase)
+        if standing_together(folded_text, first, second)
+    )
+
+
+def spellings(word: str) -> tuple[str, ...]:
+    """A question word and its synonyms (gdp, 生产总值): any of them in a text says it."""
+    return (word, *synonyms(word))
+
+
+def says(text: str, forms: tuple[str, ...]) -> bool:
+    return forms[0] in text or (len(forms) > 1 and any(form in text for form in forms[1:]))
+
+
+def is_in_part(paragraph: Paragraph, part: int | str) -> bool:
+    """Whether a paragraph is in a part: a section number, "opening" or "closing"."""
+    if isinstance(part, str):
+        return paragraph.kind == part
+    return paragraph.kind == "section" and paragraph.section == part
+
+
+@dataclass
+class DocumentWork:
+    """What a build computes for each document, and caches per document."""
+
+    passages: DocumentPassages
+    commitments: list[Commitment]
+
+
+def document_work(document: Document) -> DocumentWork:
+    return DocumentWork(document_passages(document), document_commitments(document))
+
+
+def unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+class SearchEngine:
+    """An immutable index over one corpus; build a new engine to reload."""
+
+    def __init__(self, corpus: Corpus, cache_dir: Path | None = None) -> None:
+        """Index a corpus; with a cache folder, documents segmented before are not segmented again."""
+        started = time.perf_counter()
+        self.corpus = corpus
+        self.documents: list[Document] = corpus.documents
+
+        work = cache.per_document(self.documents, cache_dir, document_work)
+        parts = [each.passages for each in work]
+        self.passages = PassageTable(parts)
+        self.index = build_index(parts)
+        self.names = DocumentNames(self.documents)
+        self.folded = [fold(document.text) for document in self.documents]
+        self.commitments = CommitmentIndex.build([each.commitments for each in work])
+        self.built_at = time.time()
+        self.build_seconds = time.perf_counter() - started
+
+    @classmethod
+    def from_folder(
+        cls, folder: Path | str, cache_dir: Path | None = None, use_cache: bool = True
+    ) -> SearchEngine:
+        """The engine for a corpus folder, loaded from the index cache when the files are unchanged."""
+        folder = Path(folder)
+        if not use_cache or not folder.is_dir():
+            return cls(load_corpus(folder))
+        cache_dir = cache_dir or cache.default_cache_dir()
+        fingerprint = cache.corpus_fingerprint(folder)
+        engine = cache.load(folder, cache_dir, fingerprint)
+        if not isinstance(engine, cls):
+            engine = cls(load_corpus(folder), cache_dir)
+            cache.save(folder, cache_dir, fingerprint, engine)
+        return engine
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.corpus.document(doc_id)
+
+    def ask(self, question: str, top: int = 3, offset: int = 0) -> Answer:
+        """The `top` best passages for a question, skipping the first `offset` ones."""
+        words = query_words(question)
+        answer = Answer(query=question, found=False, hits=[], terms=words)
+        if not words or not self.passages:
+            return answer
+        folded_question = fold(question)
+        words = self.rejoined(folded_question, words)
+        named, naming_words = self.names.named(question, words)
+        own = [w for w in words if w not in naming_words]
+        content = own or words
+        focus, inside = focus_words(folded_question, content)
+        # A word the corpus never uses is never a mere answer type (感冒了吃什么药好: 药好).
+        focus = [w for w in focus if w in self.index.vocabulary] + document_words(content)
+        core = [w for w in content if w not in focus and w not in inside] or content
+        answer.named_documents = [self.documents[d].doc_id for d in sorted(named)]
+        answer.missing_terms = [w for w in content if w not in self.index.vocabulary]
+        part, part_words = asked_part(folded_question, core)
+        if part:  # 第三部分 is a place, not words to search for
+            core = [w for w in core if w not in part_words]
+            own = [w for w in own if w not in part_words]
+        scope = named or ({0} if len(self.documents) == 1 else set())
+        if scope and (part or (named and not own)):  # a place in a speech, or a speech by name alone
+            content = own
+            hits = self._part_hits(scope, part, own, offset + top + 1)
+        elif not core:
+            hits = []  # a part of no named speech
+        else:
+            hits = self._ranked_hits(
+                folded_question, core, focus, named, offset + top + 1, is_commitment_question(question)
+            )
+            if len(hits) > offset:
+                answer.unmatched = self.unmatched(hits[offset], core)
+        answer.terms = unique(content + self.scoring_terms(content))
+        answer.hits = hits[offset : offset + top]
+        answer.more = len(hits) > offset + top
+        answer.found = bool(hits)
+        return answer
+
+    def rejoined(self, folded_question: str, words: list[str]) -> list[str]:
+        """The question's words with misjoined characters given back (see `rejoin_misjoined`)."""
+        if all(w in self.index.vocabulary for w in words):
+            return words
+        words = rejoin_misjoined(
+            folded_question,
+            words,
+            unknown=lambda word: word not in self.index.vocabulary,
+            in_corpus=lambda text: any(text in folded for folded in self.folded),
+        )
+        return unique([w for w in words if is_content_word(w)])
+
+    def scoring_terms(self, words: list[str]) -> list[str]:
+        """The question's words and their synonyms (gdp, 生产总值) as index terms. A word the
+        index lacks is replaced by its sub-words that it has (股市行情 → 股市), or else by its
+        characters (聚神 → 聚, 神), since the index holds every character of the corpus."""
+        found: list[str] = []
+        vocabulary = self.index.vocabulary
+        for word in (form for question_word in words for form in spellings(question_word)):
+            if word in vocabulary:
+                found.append(word)
+            elif known := [w for w in sub_words(word) if w in vocabulary]:
+                found.extend(known)
+            else:
+                found.extend(c for c in word if is_cjk(c) and c in vocabulary)
+        return unique(found)
+
+    def _ranked_hits(
+        self,
+        folded_question: str,
+        words: list[str],
+        focus: list[str],
+        named: set[int],
+        wanted: int,
+        commitment: bool = False,
+    ) -> list[Hit]:
+        """Relevant, non-overlapping hits: named documents' passages first, then by BM25
+        of the question's words (plus bonuses for its phrases standing together or being
+        defined in the passage, for its words in the titles above the passage and for its
+        focus words in the passage) times the share of the words found around the passage."""
+        terms = self.scoring_terms(words)
+        phrases = question_phrases(folded_question, terms)
+        definitions = definition_patterns(phrases)
+        candidates, bm25 = self.index.top(terms, CANDIDATES)
+        idf = {w: self.index.term_idf(w) for w in unique(words + terms + focus)}
+        total_idf = sum(idf[w] for w in words)
+        parts = {w: (spellings(w), sub_words(w)) for w in words}  # once per question, not per passage
+        ranked = []
+        for passage_id, passage_score in zip(candidates.tolist(), bm25.tolist(), strict=True):
+            passage = self.passages[passage_id]
+            folded = self.folded[passage.doc]
+            coverage = self.coverage(folded, passage, parts, idf) / total_idf
+            if coverage < MIN_COVERAGE:
+                continue
+            text = folded[passage.start : passage.end]
+            bonus = proximity_bonus(text, phrases, idf)
+            defined = [sum(idf[t] for t in phrase) for pattern, phrase in definitions if pattern.search(text)]
+            bonus += DEFINITION_WEIGHT * max(defined, default=0.0)
+            titles = self.heading_text(passage)
+            bonus += HEADING_WEIGHT * sum(idf[t] for t in terms if t in titles)
+            bonus += FOCUS_WEIGHT * sum(idf[w] for w in focus if w in text and w not in words)
+            pledge = commitment * COMMITMENT_WEIGHT * total_idf * self.commitments.weight(passage)
+            score = (passage_score + bonus + pledge) * coverage
+            ranked.append((passage.doc in named, float(score), coverage, passage_id))
+        ranked.sort(reverse=True)
+        return self._non_overlapping([(s, c, p) for _, s, c, p in ranked], wanted, terms)
+
+    def _part_hits(self, docs: set[int], part: int | str | None, words: list[str], wanted: int) -> list[Hit]:
+        """Passages of named speeches (all of it, or one part: a section number, "opening" or
+        "closing"): with words of their own, those holding them by BM25; without, in reading
+        order, taking each speech's next passage in turn."""
+        ids = np.flatnonzero(np.isin(self.passages.doc, list(docs)))  # sorted by document, then position
+        doc_of = self.passages.doc[ids]
+        if part is not None:
+            keep = np.zeros(len(ids), dtype=bool)
+            for doc in docs:
+                numbers = [p.number for p in self.documents[doc].paragraphs if is_in_part(p, part)]
+                keep |= (doc_of == doc) & np.isin(self.passages.paragraph[ids], numbers)
+            ids, doc_of = ids[keep], doc_of[keep]
+        terms = self.scoring_terms(words)
+        if not terms:
+            rank_in_doc = np.arange(len(ids)) - np.searchsorted(doc_of, doc_of)
+            reading = ids[np.lexsort((doc_of, rank_in_doc))]
+            return self._non_overlapping([(0.0, 1.0, int(i)) for i in reading], wanted, terms, relative=False)
+        scores = self.index.scores(terms)[ids]
+        order = np.argsort(-scores, kind="stable")
+        ranked = [(float(scores[i]), 1.0, int(ids[i])) for i in order if scores[i] > 0]
+        return self._non_overlapping(ranked, wanted, terms)
+
+    def _non_overlapping(
+        self, ranked: list[tuple[float, float, int]], wanted: int, terms: list[str], relative: bool = True
+    ) -> list[Hit]:
+        """Hits for (score, coverage, passage id) triples, best first: a window overlapping one
+        already taken from its paragraph is skipped; with `relative`, so is anything scoring
+        under RELATIVE_FLOOR of the first."""
+        chosen: list[Hit] = []
+        taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for score, coverage, passage_id in ranked:
+            if len(chosen) >= wanted or (relative and chosen and score < RELATIVE_FLOOR * chosen[0].score):
+                break
+            passage = self.passages[passage_id]
+            spans = taken.setdefault((passage.doc, passage.paragraph), [])
+            if any(passage.start < end and start < passage.end for start, end in spans):
+                continue
+            spans.append((passage.start, passage.end))
+            matched = [t for t in terms if self.index.contains(passage_id, t)]
+            chosen.append(self.hit(passage, score, coverage, matched))
+        return chosen
+
+    def heading_text(self, passage: Passage) -> str:
+        """The folded titles above a passage: its part, sub-section and point."""
+        document = self.documents[passage.doc]
+        paragraph = document.paragraphs[passage.paragraph - 1]
+        section = document.section(paragraph.section)
+        titles = []
+        if section:
+            titles.append(section.title)
+            if paragraph.subsection:
+                titles.append(section.subsections[paragraph.subsection - 1].title)
+        point = document.point_at(paragraph, passage.start)
+        if point:
+            titles.append(point.label)
+        return fold(" ".join(titles))
+
+    def coverage(
+        self,
+        folded: str,
+        passage: Passage,
+        parts: dict[str, tuple[tuple[str, ...], list[str]]],
+        idf: dict[str, float],
+    ) -> float:
+        """The idf mass of the question's words (the keys of `parts`, each with its spellings
+        and sub-words) found around a passage: a word (or a synonym) in its paragraph counts
+        whole; a compound word that is not there counts for the share of its sub-words that
+        are (班子成员, where only 班子 is: half), at half weight."""
+        paragraph = self.documents[passage.doc].paragraphs[passage.paragraph - 1]
+        text = folded[paragraph.start : paragraph.end]
+        found = 0.0
+        for word, (forms, pieces) in parts.items():
+            if says(text, forms):
+                found += idf[word]
+            elif pieces:
+                found += 0.5 * idf[word] * sum(piece in text for piece in pieces) / len(pieces)
+        return found
+
+    def unmatched(self, hit: Hit, words: list[str]) -> list[str]:
+        """The question's words (and their synonyms) that the hit's paragraph does not have."""
+        document = self.corpus.document(hit.doc_id)
+        assert document is not None
+        paragraph = document.paragraphs[hit.paragraph - 1]
+        text = fold(document.paragraph_text(paragraph))
+        return [w for w in words if not says(text, spellings(w))]
+
+    def hit(self, passage: Passage, score: float, coverage: float, matched: list[str]) -> Hit:
+        document = self.documents[passage.doc]
+        paragraph = document.paragraphs[passage.paragraph - 1]
+        section = document.section(paragraph.section)
+        subsection = None
+        if section and paragraph.subsection:
+            sub = section.subsections[paragraph.subsection - 1]
+            subsection = f"（{chinese_number(sub.number)}）{sub.title}"
+        point = document.point_at(paragraph, passage.start)
+        part = paragraph.kind
+        section_title = section.title if section else paragraph.appendix
+        return Hit(
+            doc_id=document.doc_id,
+            title=document.meta.title,
+            date=document.meta.date,
+            part=part,
+            section_number=section.number if section else None,
+            section_title=section_title,
+            subsection=subsection,
+            point=point.label if point else None,
+            paragraph=paragraph.number,
+            quote=document.text[passage.start : passage.end],
+            start=passage.start,
+            end=passage.end,
+            score=score,
+            coverage=coverage,
+            reference=reference(
+                document.meta.title,
+                part,
+                section.number if section else None,
+                section_title,
+                subsection,
+                point.label if point else None,
+            ),
+            matched_terms=tuple(matched),
+        )

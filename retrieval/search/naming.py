@@ -1,0 +1,74 @@
+"""Which documents a question names: a year (2019年), an issuer (浙江, 国务院), a speaker,
+or a distinctive title word (市长办公会议). Named documents' passages rank first."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import cache
+
+from retrieval.corpus.document import Document
+from retrieval.data_files import data_lines
+from retrieval.text.segment import document_terms, query_words
+
+YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+ISSUER_SUFFIX_RE = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市)$")
+MAX_NAMED_SHARE = 0.2  # a word in more titles than this names no particular document
+
+
+@cache
+def generic_words() -> frozenset[str]:
+    return frozenset(data_lines("generic_title_words.txt"))
+
+
+def document_aliases(document: Document) -> set[str]:
+    """Index terms that name this document: its issuer (浙江省, 浙江), its speaker, and the
+    words of a title taken from the text (years match by value, not here)."""
+    meta = document.meta
+    names = [meta.speaker or ""]
+    if meta.issuer:
+        names += [meta.issuer, ISSUER_SUFFIX_RE.sub("", meta.issuer)]
+    if not (meta.issuer and meta.issuer in meta.title):  # a title not made from the file name
+        names.append(meta.title)
+    found = {t for name in names for t in query_words(name)} | {meta.issuer or ""}
+    return {t for t in found if len(t) >= 2 and not t.isdigit() and t not in generic_words()}
+
+
+class DocumentNames:
+    """Maps a question's terms to the documents they name."""
+
+    def __init__(self, documents: list[Document]) -> None:
+        self.by_term: dict[str, set[int]] = defaultdict(set)
+        self.by_year: dict[int, set[int]] = defaultdict(set)
+        self.title_terms = [set(document_terms(d.meta.title)) | {"报告", "讲话"} for d in documents]
+        for index, document in enumerate(documents):
+            for alias in document_aliases(document):
+                self.by_term[alias].add(index)
+            if document.meta.year:
+                self.by_year[document.meta.year].add(index)
+        limit = max(1, int(MAX_NAMED_SHARE * len(documents)))
+        self.by_term = {t: docs for t, docs in self.by_term.items() if len(docs) <= limit}
+
+    def named(self, question: str, question_terms: list[str]) -> tuple[set[int], set[str]]:
+        """The documents the question names most strongly, and the terms that named them."""
+        votes: dict[int, int] = defaultdict(int)
+        naming_terms: set[str] = set()
+        for term in question_terms:
+            for doc in self.by_term.get(term, ()):
+                votes[doc] += 1
+                naming_terms.add(term)
+        for year in {int(y) for y in YEAR_RE.findall(question)}:
+            for doc in self.by_year.get(year, ()):
+                votes[doc] += 1
+                naming_terms.add(str(year))
+        if not votes:
+            return set(), set()
+        best = max(votes.values())
+        named = {doc for doc, count in votes.items() if count == best}
+        # Words that name the document itself (报告 in 「2013年报告」, the 年 of a year) are
+        # not what the question asks about.
+        title_words = set().union(*(self.title_terms[doc] for doc in named))
+        naming_terms.update(t for t in question_terms if t in title_words)
+        if any(str(year) in naming_terms for year in self.by_year):
+            naming_terms.add("年")
+        return named, naming_terms

@@ -1,0 +1,121 @@
+"""What a question asks, beyond its words: the phrases it spells (words standing together),
+the word it asks *for* (the focus after 什么/哪些), the pattern of a sentence that defines
+one of its phrases, the part of a speech it asks about (第三部分), and words the segmenter
+glued wrongly (三|专指 → 三专)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from retrieval.corpus.structure import cn_number
+
+PROXIMITY_GAP = 2  # characters allowed between two words that "stand together" in a passage
+# What follows a phrase that a sentence defines or explains: 聚焦，就是… / “三专”。即… / 是指…
+DEFINITION_MARKERS = r"(?:[”’」』\"')）]?[，,：:。]?(?:就是|就要|即|是指|指的是|也就是)|是)"
+# A question about one part of a speech: 第三部分讲了什么, 第二个方面, 开场白, 结束语
+PART_QUESTION_RE = re.compile(
+    r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:个)?(?:部分|方面)|(开场白|开头)|(结束语|结尾)"
+)
+# An interrogative that asks for a kind of thing: 什么/哪些/哪个/哪几个/哪三个 + the focus word.
+COORDINATORS = "和与及或、"
+DOCUMENT_WORDS = frozenset({"讲话", "发言", "报告", "政府工作报告", "致辞", "演讲", "讲稿"})
+FOCUS_GAP = 3  # characters of stop words allowed between an interrogative and its focus word (什么具体的要求)
+INTERROGATIVE_RE = re.compile(
+    r"(?<!为)什么|哪(?:些|个|种|类|几[个项条种类点]?|[一二三四五六七八九十两]+[个项条种类点]?)?"
+)
+
+
+def standing_together(text: str, first: str, second: str, gap: int = PROXIMITY_GAP) -> bool:
+    """Whether `second` follows `first` in `text` at most `gap` characters after it."""
+    position = text.find(first)
+    while position != -1:
+        after = position + len(first)
+        if text.find(second, after, after + gap + len(second)) != -1:
+            return True
+        position = text.find(first, after)
+    return False
+
+
+def question_phrases(folded_question: str, terms: list[str]) -> list[list[str]]:
+    """The terms grouped into phrases: runs of terms written together in the question
+    (提升质量有什么要求 → [提升, 质量], [要求])."""
+    phrases: list[list[str]] = []
+    for term in terms:
+        if phrases and standing_together(folded_question, phrases[-1][-1], term, gap=0):
+            phrases[-1].append(term)
+        else:
+            phrases.append([term])
+    return phrases
+
+
+def focus_words(folded_question: str, words: list[str]) -> tuple[list[str], list[str]]:
+    """(focus, inside): the first word right after an interrogative (only stop words such as
+    具体的 between), which names the kind of answer wanted rather than its content
+    (提升质量有什么「要求」: the answer need not say 要求), and the words inside the
+    interrogative (哪「三个」准). A single character after it (什么药) stays a content word:
+    it is too often the topic."""
+    focus, inside = [], []
+    for match in INTERROGATIVE_RE.finditer(folded_question):
+        start, end = match.span()
+        after = []
+        for word in words:
+            position = folded_question.find(word, start)
+            if start <= position and position + len(word) <= end:
+                inside.append(word)
+            elif end <= position <= end + FOCUS_GAP:
+                after.append((position, word))
+        if after and len((first := min(after))[1]) > 1:
+            focus.append(first[1])
+            joined = first[0] + len(first[1]) + 1  # 什么要求和「安排」: a second focus word joined by 和
+            if folded_question[joined - 1 : joined] in COORDINATORS:
+                focus.extend(w for w in words if len(w) > 1 and folded_question.startswith(w, joined))
+    return focus, inside
+
+
+def document_words(words: list[str]) -> list[str]:
+    """The words that refer to the speech itself (讲话里面…, 报告中…), not to its content."""
+    return [w for w in words if w in DOCUMENT_WORDS]
+
+
+def definition_patterns(phrases: list[list[str]]) -> list[tuple[re.Pattern[str], list[str]]]:
+    """For each phrase, a pattern for the phrase followed by a definition marker: the
+    sentence that says what the phrase means or asks (提升效能，就要…)."""
+    gap = f".{{0,{PROXIMITY_GAP}}}?"
+    return [(re.compile(gap.join(map(re.escape, phrase)) + DEFINITION_MARKERS), phrase) for phrase in phrases]
+
+
+def rejoin_misjoined(
+    folded_question: str, words: list[str], unknown: Callable[[str], bool], in_corpus: Callable[[str], bool]
+) -> list[str]:
+    """Undo a cut that glued a character to the wrong neighbour: 三专指什么 is cut 三|专指,
+    but the corpus says 三专 (“三专”。即专题、专案、专业). A word that is not in the index
+    nor anywhere in the corpus text, whose first character joined to the word before it
+    spells something the corpus has, gives that character to the word before it; likewise
+    its last character to the word after it."""
+    words = list(words)
+    for i, word in enumerate(words):
+        if len(word) < 2 or not unknown(word) or in_corpus(word):
+            continue
+        before = words[i - 1] if i > 0 else ""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if before and before + word in folded_question and in_corpus(before + word[0]):
+            words[i - 1], words[i] = before + word[0], word[1:]
+        elif after and word + after in folded_question and in_corpus(word[-1] + after):
+            words[i], words[i + 1] = word[:-1], word[-1] + after
+    return words
+
+
+def asked_part(folded_question: str, words: list[str]) -> tuple[int | str | None, list[str]]:
+    """The part a question asks about — a part number (市长办公会议讲话的第三部分 → 3),
+    "opening" (开场白) or "closing" (结束语) — and the words that spell it (第三, 部分)."""
+    match = PART_QUESTION_RE.search(folded_question)
+    if not match:
+        return None, []
+    digits, opening, _ = match.groups()
+    part: int | str | None = "opening" if opening else "closing"
+    if digits:
+        number = int(digits) if digits.isdigit() else cn_number(digits)
+        part = number if number > 0 else None
+    start, end = match.span()
+    return part, [w for w in words if start <= folded_question.find(w, start) < end]

@@ -1,0 +1,56 @@
+"""What a search returns: hits (a quoted passage with its place) and answers (the hits for a question)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Hit:
+    doc_id: str
+    title: str
+    date: str | None
+    part: str  # opening | section | closing
+    section_number: int | None
+    section_title: str | None
+    subsection: str | None
+    point: str | None
+    paragraph: int
+    quote: str
+    start: int  # offsets of the quote in the document's cleaned text
+    end: int
+    score: float
+    coverage: float  # share of the question's idf mass found in the quote's paragraph
+    reference: str
+    matched_terms: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["matched_terms"] = list(self.matched_terms)
+        data["score"] = round(self.score, 4)
+        data["coverage"] = round(self.coverage, 4)
+        return data
+
+
+@dataclass
+class Answer:
+    query: str
+    found: bool
+    hits: list[Hit]
+    terms: list[str] = field(default_factory=list)
+    missing_terms: list[str] = field(default_factory=list)  # question words no passage contains
+    named_documents: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # searched words the first hit's paragraph lacks
+    more: bool = False  # whether further relevant hits exist past this page
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "found": self.found,
+            "hits": [hit.to_json() for hit in self.hits],
+            "terms": self.terms,
+            "missing_terms": self.missing_terms,
+            "named_documents": self.named_documents,
+            "unmatched": self.unmatched,
+        }

@@ -1,0 +1,1 @@
+"""Text: normalising (simplified, half-width, folded offsets) and segmentation into words."""
