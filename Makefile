@@ -15,13 +15,15 @@ $(BIN)/speechbot: pyproject.toml
 run: $(BIN)/speechbot
 	$(BIN)/speechbot run
 
-test: $(BIN)/speechbot
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/pytest -q
 
+# Style, formatting, types and the import layers (pyproject.toml [tool.importlinter]).
 lint: $(BIN)/speechbot
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 eval: $(BIN)/speechbot
 	$(BIN)/speechbot eval

@@ -100,7 +100,7 @@ class MetricsHandler(tornado.web.RequestHandler):
 class WebhookHandler(tornado.web.RequestHandler):
     """Telegram's POSTs: validate, parse, queue. Never logs the body (it holds private text)."""
 
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("POST",)
 
     def initialize(self, status: Status, metrics: Metrics, secret_token: str | None) -> None:
         self.status = status

@@ -86,7 +86,7 @@ def build_application(
         .post_init(set_commands)
         .concurrent_updates(True)
     )
-    if settings.api_base_url:
+    if settings.api_base_url and settings.base_file_url:
         builder = builder.base_url(settings.api_base_url).base_file_url(settings.base_file_url)
     if request is not None:
         builder = builder.request(request)
@@ -95,7 +95,9 @@ def build_application(
     if rate_limit:
         # Retry after Telegram's 429 "retry after N s" instead of failing the reply: with several
         # processes each limiter only sees its own share of the bot's ~30 messages a second.
-        builder = builder.rate_limiter(RetryingRateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        limiter = RetryingRateLimiter(max_retries=RATE_LIMIT_RETRIES)
+        # PTB types the default builder's limiter arguments as None; AIORateLimiter's are int.
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     app = builder.build()
     app.bot_data["state"] = BotState(settings, holder)
     app.bot_data["metrics"] = metrics if metrics is not None else Metrics()
@@ -178,8 +180,10 @@ async def run(settings: Settings, token: str, stop: asyncio.Event | None = None)
                         secret_token=settings.secret_token,
                         allowed_updates=Update.ALL_TYPES,
                     )
-                else:
+                elif app.updater is not None:
                     await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                else:
+                    raise RuntimeError("long polling needs the Application's updater")
                 status.state = "ready"
                 metrics.ready.set(1)
                 mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"

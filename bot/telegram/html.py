@@ -94,7 +94,8 @@ def answer_html(answer: Answer, offset: int = 0, limit: int = LIMIT) -> Rendered
     head = question_line(shorten(answer.query, 600))
     if not answer.found or not answer.hits:
         return Rendered(head + "\n\n" + not_found_html(answer), [])
-    text, shown = head, []
+    text = head
+    shown: list[Hit] = []
     if answer.unmatched:
         text += "\n<i>" + esc(shorten(partial_note(answer), 300)) + "</i>"
     for number, hit in enumerate(answer.hits, start=offset + 1):

@@ -177,6 +177,7 @@ def sentence_commitment(
     if QUESTION_END_RE.search(original.rstrip()):
         return None  # 明年准备达到什么目标？ asks, it does not commit
     obligation = scan.within(scan.obligation, start, end)
+    marker: str | None
     if obligation:
         marker = document.text[obligation[0][0] : obligation[0][1]]
     else:

@@ -53,9 +53,9 @@ def clean_lines(raw_text: str) -> tuple[list[tuple[int, str]], list[DroppedLine]
 
     kept: list[tuple[int, str]] = []
     for number, text in lines:
-        rule = _match(anywhere, text) if len(text) <= MAX_ANYWHERE_LINE and "。" not in text else None
-        if rule:
-            dropped.append(DroppedLine(number, text, f"boilerplate line (matched {rule!r})"))
+        boilerplate = _match(anywhere, text) if len(text) <= MAX_ANYWHERE_LINE and "。" not in text else None
+        if boilerplate:
+            dropped.append(DroppedLine(number, text, f"boilerplate line (matched {boilerplate!r})"))
         else:
             kept.append((number, text))
     return kept, dropped

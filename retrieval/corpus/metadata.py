@@ -105,4 +105,4 @@ def build(stem: str, header: Header, explicit: dict[str, Any]) -> Metadata:
         year = re.match(r"\d{4}", str(merged["date"]))
         merged["year"] = int(year.group()) if year else None
     merged["title"] = title or stem
-    return Metadata(**{k: merged.get(k) for k in FIELDS})
+    return Metadata(**{k: merged[k] for k in FIELDS if k in merged})

@@ -111,7 +111,7 @@ def per_document(
     for i, value in zip(missing, map_documents(compute, [documents[i] for i in missing]), strict=True):
         values[i] = value
         write_atomically(paths[i], value)
-    return values  # type: ignore[return-value]  # no None is left
+    return values
 
 
 def _document_folder(cache_dir: Path) -> Path:

@@ -190,8 +190,8 @@ class TopK:
         )
         promising = passages[np.argpartition(-lower, 4 * k)[: 4 * k]] if len(passages) > 4 * k else passages
         promising = np.sort(promising)
-        theta = best_k(promising, self.exact(promising), k)[1]
-        theta = theta[-1] if len(theta) == k else 0.0
+        kth = best_k(promising, self.exact(promising), k)[1]
+        theta = float(kth[-1]) if len(kth) == k else 0.0
         if bound >= theta and bound > 0.0:  # an unread passage may still beat θ
             return None, theta, complete
         maybe = passages[lower + unread * (1 + MARGIN) >= theta * (1 - MARGIN)]

@@ -14,9 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.ops.metrics import Metrics, metrics_of, observe_reload
 from bot.telegram import texts
-from bot.telegram.handlers.common import (
-    admin_only,
-)
+from bot.telegram.handlers.common import admin_only, message_of
 from bot.telegram.html import (
     esc,
     reload_html,
@@ -32,7 +30,7 @@ log = logging.getLogger(__name__)
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reload (admins): rebuild in a thread, answer from the old index meanwhile."""
     state = get_state(context)
-    message = update.effective_message
+    message = message_of(update)
     status = await message.reply_text(esc(texts.RELOADING))
     await status.edit_text(await reload_report(state, metrics_of(context), "command"))
 
@@ -49,7 +47,7 @@ async def reload_report(state: BotState, metrics: Metrics | None = None, via: st
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = get_state(context)
     engine = state.holder.engine
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         stats_html(
             len(engine.documents), len(engine.passages), engine.built_at, engine.build_seconds, state.stats
         )
@@ -60,8 +58,10 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An admin sends a speech file: check it, store it under a safe name, reload."""
     state = get_state(context)
-    message = update.effective_message
+    message = message_of(update)
     upload = message.document
+    if upload is None:  # the handler's filter is Document.ALL
+        raise TypeError(f"update {update.update_id} carries no document")
     try:
         name = safe_name(upload.file_name)
         check_size(upload.file_size, state.settings.max_upload_bytes)

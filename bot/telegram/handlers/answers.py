@@ -22,8 +22,10 @@ from bot.telegram.callbacks import Callback, find_by_key, question_key
 from bot.telegram.handlers.common import (
     command_argument,
     edit,
+    inline_query_of,
     is_admin,
     mentions_bot,
+    message_of,
     question_in,
     strip_mention,
 )
@@ -109,14 +111,14 @@ def recover_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qid: st
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start and /help."""
     state = get_state(context)
-    private = update.effective_chat.type == ChatType.PRIVATE
+    private = message_of(update).chat.type == ChatType.PRIVATE
     extra = texts.ADMIN_HELP if private and is_admin(update, state) else ""
-    await update.effective_message.reply_text(texts.HELP + extra)
+    await message_of(update).reply_text(texts.HELP + extra)
 
 
 async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/ask 问题, in any chat."""
-    message = update.effective_message
+    message = message_of(update)
     question = command_argument(message.text or "")
     if not question:
         await message.reply_text(esc(texts.ASK_USAGE), do_quote=True)
@@ -129,14 +131,14 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """In a private chat every text message is a question."""
-    message = update.effective_message
+    message = message_of(update)
     question = strip_mention(message.text or "", context.bot.username)
     await reply_answer(message, question, get_state(context), metrics_of(context), update.update_id)
 
 
 async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """In groups: only messages that mention the bot or reply to it; chatter is ignored."""
-    message = update.effective_message
+    message = message_of(update)
     bot = context.bot
     replied = message.reply_to_message
     to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == bot.id
@@ -161,7 +163,7 @@ async def paragraph_button(update: Update, context: ContextTypes.DEFAULT_TYPE, c
     engine = get_state(context).holder.engine
     document = find_by_key(engine.documents, key)
     paragraph = document.paragraph(number) if document else None
-    if paragraph is None or not paragraph.indexed:
+    if document is None or paragraph is None or not paragraph.indexed:
         return False
     question = recover_question(update, context, qid)
     terms = engine.ask(question, top=1).terms if question else []
@@ -175,7 +177,7 @@ async def paragraph_button(update: Update, context: ContextTypes.DEFAULT_TYPE, c
 
 async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """@bot 问题 in any chat: the top passages as shareable results."""
-    inline = update.inline_query
+    inline = inline_query_of(update)
     state = get_state(context)
     question = inline.query.strip()
     timer = Timer()

@@ -10,9 +10,7 @@ from telegram import (
 from telegram.ext import ContextTypes
 
 from bot.telegram.callbacks import Callback, find_by_key
-from bot.telegram.handlers.common import (
-    edit,
-)
+from bot.telegram.handlers.common import edit, message_of, query_of
 from bot.telegram.html import (
     outline_html,
     part_messages,
@@ -30,14 +28,14 @@ log = logging.getLogger(__name__)
 
 async def on_speeches(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     documents = get_state(context).holder.engine.documents
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         speeches_html(documents, 0, SPEECHES_PER_PAGE), reply_markup=speeches_keyboard(documents, 0)
     )
 
 
 async def part_button(update: Update, context: ContextTypes.DEFAULT_TYPE, callback: Callback) -> bool:
     document = find_by_key(get_state(context).holder.engine.documents, callback.fields[0])
-    message = update.callback_query.message
+    message = query_of(update).message
     messages = part_messages(document, callback.fields[1]) if document else []
     if not messages or message is None:
         return False

@@ -13,13 +13,14 @@ from bot.telegram import texts
 from bot.telegram.callbacks import decode
 from bot.telegram.handlers.answers import page_button, paragraph_button
 from bot.telegram.handlers.browsing import list_button, outline_button, part_button
+from bot.telegram.handlers.common import query_of
 
 log = logging.getLogger(__name__)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every inline button; unknown or unresolvable data gets the stale alert."""
-    query = update.callback_query
+    query = query_of(update)
     callback = decode(query.data)
     handled = callback is not None and await BUTTONS[callback.kind](update, context, callback)
     if handled:

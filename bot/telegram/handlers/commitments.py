@@ -17,6 +17,7 @@ from telegram.ext import ContextTypes
 from bot.service.answering import DocumentNotFound, find_document
 from bot.telegram import texts
 from bot.telegram.callbacks import decode, doc_key, find_by_key
+from bot.telegram.handlers.common import message_of, query_of
 from bot.telegram.html import LIMIT, esc, length, paragraph_html, quoted
 from bot.telegram.keyboards import SPEECHES_PER_PAGE, button, speeches_keyboard
 from bot.telegram.state import get_state
@@ -111,7 +112,7 @@ def page_view(engine: SearchEngine, document: Document, page: int) -> tuple[str,
 
 async def _edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
     try:
-        await update.callback_query.edit_message_text(text, reply_markup=keyboard)
+        await query_of(update).edit_message_text(text, reply_markup=keyboard)
     except BadRequest as err:
         if "not modified" not in str(err).lower():
             raise
@@ -122,7 +123,7 @@ async def _edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
 
 async def on_commitments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/commitments [speech]: the chooser, or straight to the speech named (or the only one)."""
-    message = update.effective_message
+    message = message_of(update)
     engine = get_state(context).holder.engine
     parts = (message.text or "").split(maxsplit=1)
     key = parts[1].strip() if len(parts) > 1 else ""
@@ -140,7 +141,7 @@ async def on_commitments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The c, cp, cx and cl buttons; anything unresolvable gets the stale alert."""
-    query = update.callback_query
+    query = query_of(update)
     callback = decode(query.data)
     engine = get_state(context).holder.engine
     handled = False
@@ -178,7 +179,7 @@ async def _paragraph(update, context, engine: SearchEngine, document: Document, 
 
 
 async def _csv(update, context, engine: SearchEngine, document: Document, fields) -> bool:
-    message = update.callback_query.message
+    message = query_of(update).message
     if message is None:
         return False
     items = await asyncio.to_thread(listed_commitments, engine, document)

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from telegram import (
-    InlineKeyboardMarkup,
-    Message,
-    MessageEntity,
-    Update,
-)
+from telegram import CallbackQuery, InlineKeyboardMarkup, InlineQuery, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -54,12 +50,36 @@ def mentions_bot(message: Message, username: str | None, bot_id: int) -> bool:
     return False
 
 
+def message_of(update: Update) -> Message:
+    """The update's message: the handler's filter (a command or a message handler) guarantees one."""
+    message = update.effective_message
+    if message is None:
+        raise TypeError(f"update {update.update_id} carries no message")
+    return message
+
+
+def query_of(update: Update) -> CallbackQuery:
+    """The update's button press: a callback-query handler is only called with one."""
+    query = update.callback_query
+    if query is None:
+        raise TypeError(f"update {update.update_id} carries no callback query")
+    return query
+
+
+def inline_query_of(update: Update) -> InlineQuery:
+    """The update's inline query: an inline-query handler is only called with one."""
+    inline = update.inline_query
+    if inline is None:
+        raise TypeError(f"update {update.update_id} carries no inline query")
+    return inline
+
+
 def is_admin(update: Update, state: BotState) -> bool:
     user = update.effective_user
     return state.settings.is_admin(user.id if user else None)
 
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 def admin_only(handler: Handler) -> Handler:
@@ -68,7 +88,7 @@ def admin_only(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not is_admin(update, get_state(context)):
-            await update.effective_message.reply_text(texts.NOT_ADMIN)
+            await message_of(update).reply_text(texts.NOT_ADMIN)
             return
         await handler(update, context)
 
@@ -77,7 +97,7 @@ def admin_only(handler: Handler) -> Handler:
 
 async def edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
     try:
-        await update.callback_query.edit_message_text(text, reply_markup=keyboard)
+        await query_of(update).edit_message_text(text, reply_markup=keyboard)
     except BadRequest as err:
         if "not modified" not in str(err).lower():
             raise
