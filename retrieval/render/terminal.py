@@ -1,5 +1,5 @@
-"""Plain-text and JSON renderings of answers, outlines and corpus reports (the terminal
-side; Telegram HTML lives in bot/)."""
+"""Plain-text renderings of answers, outlines and corpus reports for the terminal
+(JSON lines in json_lines.py; Telegram HTML lives in bot/telegram/html.py)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ from retrieval.search.results import Answer, Hit
 from retrieval.text.normalize import fold
 from retrieval.text.segment import is_cjk, is_content_word, query_words, sub_words, synonyms
 
-MIN_COVERAGE = 0.36  # calibrated: see README "Refusing off-topic questions"
+MIN_COVERAGE = 0.36  # calibrated: see docs/ranking.md, "Refusing off-topic questions"
 RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
 CANDIDATES = 300  # best BM25 passages re-ranked per question
 HEADING_WEIGHT = 0.5  # share of a word's idf earned by appearing in a title above the passage
