@@ -19,6 +19,7 @@ from retrieval.data_files import data_text
 
 CLAUSE_END_RE = re.compile(r"[，,；;。！!？?：:]")
 QUOTED_RE = re.compile(r"“[^“”]{0,30}”|《[^《》]{0,40}》")
+TITLE_RE = re.compile(r"《[^《》]{0,80}》")
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 THIS_YEAR, PLAN_PERIOD, LATER = "this_year", "plan_period", "later"
 HORIZONS = (THIS_YEAR, PLAN_PERIOD, LATER)
@@ -54,6 +55,7 @@ class ElementRules:
     programme: re.Pattern[str]
     quoted_programme: re.Pattern[str]
     law: re.Pattern[str]
+    system: re.Pattern[str]
     generic: frozenset[str]
     generic_words: re.Pattern[str]
     shortest: int
@@ -84,10 +86,11 @@ def element_rules() -> ElementRules:
         quantity=re.compile(quantity),
         name_number=re.compile("|".join(f"(?:{item})" for item in q["name_number"])),
         programme=re.compile(
-            f"(?:{verbs})(?!了)(?:好|实|落细)?(?P<name>[^，,。；;：:！!？?]{{1,30}}?(?:{suffixes}))(?!{p['not_after']})"
+            f"(?<!探索)(?:{verbs})(?!了)(?:好|实|落细)?(?P<name>[^，,。；;：:！!？?]{{1,40}}?(?:{suffixes}))(?!{p['not_after']})"
         ),
         quoted_programme=re.compile(f"(?:{verbs})[^，,。；;：:！!？?]{{0,20}}?(?P<name>{p['quoted']})"),
         law=re.compile(p["law"]),
+        system=re.compile(p["system"]),
         generic=frozenset(_words(p["generic"])),
         generic_words=re.compile(p["generic_words"]),
         shortest=int(p["shortest"]),
@@ -134,11 +137,13 @@ def programmes(folded: str, original: str) -> list[tuple[int, str]]:
     out (实施城市更新行动, 开展“人工智能+”行动, 落实增值税法), each from its verb on."""
     rules = element_rules()
     found = []
+    untitled = blanked(folded, TITLE_RE)
     for pattern in (rules.programme, rules.quoted_programme):
-        for m in pattern.finditer(folded):
+        for m in pattern.finditer(untitled):
             if pattern is rules.quoted_programme or not _is_generic(m.group("name")):
                 found.append((m.start(), original[m.start() : m.end()]))
-    found += [(m.start(), original[m.start() : m.end()]) for m in rules.law.finditer(folded)]
+    for pattern in (rules.law, rules.system):
+        found += [(m.start(), original[m.start() : m.end()]) for m in pattern.finditer(folded)]
     return _distinct(found)
 
 

@@ -254,7 +254,10 @@ def sentence_statement(
     kind = _kind(found, bound, place.plan)
     if kind is None:
         return None
-    return _statement(document, paragraph, start, original, found, kind, marker, place)
+    statement = _statement(document, paragraph, start, original, found, kind, marker, place)
+    if kind == DEADLINE and statement.horizon == elements.LATER:
+        return None  # 到二〇三五年基本建成…: a vision beyond the plan period
+    return statement
 
 
 def _statement(
