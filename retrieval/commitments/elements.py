@@ -66,8 +66,7 @@ class ElementRules:
     this_year: re.Pattern[str]
     plan_period: re.Pattern[str]
     year: re.Pattern[str]
-    target_question: re.Pattern[str]
-    result_question: re.Pattern[str]
+    stance_question: tuple[tuple[int, re.Pattern[str]], ...]
 
 
 @lru_cache(maxsize=1)
@@ -101,8 +100,7 @@ def element_rules() -> ElementRules:
         this_year=re.compile(horizon["this_year"]),
         plan_period=re.compile(horizon["plan_period"]),
         year=re.compile(horizon["year"]),
-        target_question=re.compile(data["target_question"]),
-        result_question=re.compile(data["result_question"]),
+        stance_question=tuple((int(sign), re.compile(words)) for sign, words in data["stance_question"]),
     )
 
 
@@ -219,8 +217,10 @@ def is_check(clause: str) -> bool:
 
 def question_stance(question_folded: str) -> int:
     """+1 when a question asks for a goal (目标, 计划, 今年), -1 when it asks what was achieved
-    (完成, 去年, 增长了多少), 0 otherwise; an achievement word wins over a goal word."""
-    rules = element_rules()
-    if rules.result_question.search(question_folded):
-        return -1
-    return 1 if rules.target_question.search(question_folded) else 0
+    (完成, 去年, 增长了多少), 0 otherwise: the first list of the rules that matches decides."""
+    return next((sign for sign, words in element_rules().stance_question if words.search(question_folded)), 0)
+
+
+def is_result_word(folded_word: str) -> bool:
+    """Whether a whole word is one of the achievement words of the stance rules (去年, 完成)."""
+    return any(sign < 0 and words.fullmatch(folded_word) for sign, words in element_rules().stance_question)

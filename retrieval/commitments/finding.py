@@ -77,6 +77,12 @@ def question_stance(question: str) -> int:
     return elements.question_stance(fold(question))
 
 
+def is_result_word(word: str) -> bool:
+    """Whether a question word only says a past result is asked for (去年, 完成): the sentences
+    that give results seldom use it (城镇新增就业124.9万人)."""
+    return elements.is_result_word(fold(word))
+
+
 @dataclass(frozen=True)
 class Commitment:
     """One commitment sentence (or, with kind forecast/result, a statement that is none):
@@ -335,13 +341,17 @@ class CommitmentIndex:
     commitment and result sentences in a paragraph, for ranking."""
 
     by_document: list[list[Commitment]] = field(default_factory=list)
+    others: list[list[Commitment]] = field(default_factory=list)  # forecasts and past results
     spans: dict[tuple[int, int], list[tuple[int, int, bool]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, by_document: list[list[Commitment]]) -> CommitmentIndex:
         """The index of every document's statements (in the engine's document order): its
         commitments listed, its results (and commitments) looked up for ranking."""
-        index = cls(by_document=[[c for c in statements if c.is_commitment] for statements in by_document])
+        index = cls(
+            by_document=[[c for c in statements if c.is_commitment] for statements in by_document],
+            others=[[c for c in statements if not c.is_commitment] for statements in by_document],
+        )
         for doc, statements in enumerate(by_document):
             for statement in statements:
                 if statement.is_commitment or statement.kind == RESULT:
@@ -353,14 +363,21 @@ class CommitmentIndex:
     def weight(self, passage: Passage, stance: int = 0) -> float:
         """1 for a passage that opens with a sentence of the kind asked for, 0.5 for one that
         holds one further on, else 0. The kind asked for: a commitment; a past result when the
-        question asks what was achieved (stance -1)."""
+        question asks what was achieved (stance -1). A question that asks for one of the two
+        (stance ±1) also pushes down a passage holding only the other: -1 or -0.5 likewise."""
         spans = self.spans.get((passage.doc, passage.paragraph))
         if not spans:
             return 0.0
-        wanted = [(s, e) for s, e, result in spans if result == (stance < 0)]
-        if any(start == passage.start for start, _ in wanted):
+        wanted = self._share(passage, [(s, e) for s, e, result in spans if result == (stance < 0)])
+        if wanted or not stance:
+            return wanted
+        return -self._share(passage, [(s, e) for s, e, result in spans if result != (stance < 0)])
+
+    @staticmethod
+    def _share(passage: Passage, spans: list[tuple[int, int]]) -> float:
+        if any(start == passage.start for start, _ in spans):
             return 1.0
-        return 0.5 if any(passage.start < s and e <= passage.end for s, e in wanted) else 0.0
+        return 0.5 if any(passage.start < s and e <= passage.end for s, e in spans) else 0.0
 
     def __len__(self) -> int:
         return sum(map(len, self.by_document))

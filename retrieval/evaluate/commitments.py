@@ -204,3 +204,16 @@ def _field_value(item: Commitment, name: str) -> str:
     if name in FIELD_OF:
         return "、".join(getattr(item, FIELD_OF[name])) or "∅"
     return str(getattr(item, name)) or "∅"
+
+
+def score_file(documents: list[Document], path: Path) -> list[str]:
+    """The report for a labelled file of either kind (rows with `kind`, or with `commitment`)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if any("kind" in row for rows in data.values() for row in rows):
+        return score_kinds(documents, path)
+    lines = []
+    for score in score_labels(documents, path):
+        lines.append(score.summary())
+        if score.name == "all":
+            lines += [f"  {error}" for error in score.errors]
+    return lines

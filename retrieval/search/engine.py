@@ -15,6 +15,7 @@ from retrieval.commitments.finding import (
     CommitmentIndex,
     document_statements,
     is_commitment_question,
+    is_result_word,
     question_stance,
 )
 from retrieval.corpus.document import Document, Paragraph
@@ -157,6 +158,8 @@ class SearchEngine:
         else:
             stance = question_stance(question)  # a goal (+1) or what was achieved (-1)
             asks = is_commitment_question(question) or stance != 0
+            if stance < 0:  # 去年, 完成 say a result is asked for; results seldom use these words
+                core = [w for w in core if not is_result_word(w)] or core
             hits = self._ranked_hits(folded_question, core, focus, named, offset + top + 1, asks, stance)
             if len(hits) > offset:
                 answer.unmatched = self.unmatched(hits[offset], core)
