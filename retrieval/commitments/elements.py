@@ -59,6 +59,8 @@ class ElementRules:
     generic: frozenset[str]
     generic_words: re.Pattern[str]
     shortest: int
+    category: re.Pattern[str]
+    category_verbs: re.Pattern[str]
     check: re.Pattern[str]
     directive_action: re.Pattern[str]
     forecast: re.Pattern[str]
@@ -76,7 +78,7 @@ def element_rules() -> ElementRules:
     number, unit = q["number"], _longest_first(q["unit"])
     quantity = (
         f"(?:(?:{q['bound']})\\s*)?{number}(?:\\s*(?:{unit}))?(?:{q['range']}{number})?\\s*(?:{unit})"
-        f"(?![民口员])(?:{q['qualifier']})?|{q['words']}"
+        f"(?![民口员])(?:{q['qualifier']})?|{'|'.join(_words(q['words']))}"
     )
     p = data["programme"]
     verbs, suffixes = _longest_first(p["verb"]), "|".join(_words(p["suffix"]))
@@ -93,6 +95,8 @@ def element_rules() -> ElementRules:
         generic=frozenset(_words(p["generic"])),
         generic_words=re.compile(p["generic_words"]),
         shortest=int(p["shortest"]),
+        category=re.compile(f"(?:{p['category']})$"),
+        category_verbs=re.compile(f"^(?:{p['category_verbs']})"),
         check=re.compile(data["check"]),
         directive_action=re.compile("|".join(f"(?:{item})" for item in data["directive_action"])),
         forecast=re.compile(data["forecast"]),
@@ -130,6 +134,15 @@ def _is_generic(name: str) -> bool:
     return core in rules.generic or len(core) < rules.shortest or "的" in name
 
 
+def _is_category(match: re.Match[str]) -> bool:
+    """A …项目 that names a category: no examples (等), no quotes, not launched (实施/启动)."""
+    rules = element_rules()
+    name = match.group("name")
+    if not rules.category.search(name) or "等" in name or "“" in name:
+        return False
+    return not rules.category_verbs.match(match.group())
+
+
 def programmes(folded: str, original: str) -> list[tuple[int, str]]:
     """Named programmes, actions, pilots, projects, events, plans and laws the sentence carries
     out (实施城市更新行动, 开展“人工智能+”行动, 落实增值税法), each from its verb on."""
@@ -138,7 +151,7 @@ def programmes(folded: str, original: str) -> list[tuple[int, str]]:
     untitled = blanked(folded, TITLE_RE)
     for pattern in (rules.programme, rules.quoted_programme):
         for m in pattern.finditer(untitled):
-            if pattern is rules.quoted_programme or not _is_generic(m.group("name")):
+            if pattern is rules.quoted_programme or not (_is_generic(m.group("name")) or _is_category(m)):
                 found.append((m.start(), original[m.start() : m.end()]))
     for pattern in (rules.law, rules.system):
         found += [(m.start(), original[m.start() : m.end()]) for m in pattern.finditer(folded)]
@@ -179,12 +192,11 @@ def horizon(folded: str, deadlines: list[str], part_title: str, doc_year: int | 
         latest = max(years)
         plan_end = doc_year + (-doc_year % PLAN_YEARS)
         return THIS_YEAR if latest <= doc_year else PLAN_PERIOD if latest <= plan_end else LATER
-    for text in (folded, part_title):
-        if rules.this_year.search(text) or (doc_year and str(doc_year) in text):
-            return THIS_YEAR
-        if rules.plan_period.search(text):
-            return PLAN_PERIOD
-    return ""
+    if rules.this_year.search(folded):
+        return THIS_YEAR
+    if rules.this_year.search(part_title) or (doc_year and str(doc_year) in part_title):
+        return THIS_YEAR
+    return PLAN_PERIOD if rules.plan_period.search(part_title) or rules.plan_period.search(folded) else ""
 
 
 def action_phrase(original: str, anchor: int, dates: list[tuple[int, str]]) -> tuple[int, str]:

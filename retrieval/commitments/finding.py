@@ -256,7 +256,7 @@ def sentence_statement(
         return _statement(document, paragraph, start, original, found, RESULT, "", place)
     if marker is None:
         return None
-    bound = bool(found["who"]) and owner_is_bound(folded, found["who"])
+    bound = bool(found["who"]) and not place.plan and owner_is_bound(folded, found["who"])
     kind = _kind(found, bound, place.plan)
     if kind is None:
         return None
