@@ -69,19 +69,26 @@ def cmd_outline(args: argparse.Namespace) -> int:
 
 
 def cmd_commitments(args: argparse.Namespace) -> int:
-    """A speech's commitments grouped by part (all speeches without DOC); --json, --csv, --score."""
+    """A speech's commitments grouped by part (all speeches without DOC); --kind and --horizon
+    filter them; --json, --csv, --score."""
     import json
 
     from bot.service.answering import DocumentNotFound, find_document
-    from retrieval.evaluate.commitments import score_labels
-    from retrieval.render.commitments import commitments_text, listed_commitments
+    from retrieval.evaluate.commitments import score_file
+    from retrieval.render.commitments import commitments_text, listed_commitments, parse_filter
 
+    try:
+        kinds, horizons = parse_filter([*args.kind, *args.horizon])
+    except ValueError as err:
+        print(
+            f"不认识的类型或期限：{err}（类型 directive/target/deadline/programme/forecast/result，"
+            "期限 this_year/plan_period/later，或 目标、项目、要求、期限、今年、规划期…）",
+            file=sys.stderr,
+        )
+        return 2
     engine = _engine(args.corpus)
     if args.score:
-        for score in score_labels(engine.documents, args.score):
-            print(score.summary())
-            if score.name == "all":
-                print("\n".join(f"  {error}" for error in score.errors))
+        print("\n".join(score_file(engine.documents, args.score)))
         return 0
     try:
         documents = [find_document(engine, args.doc)] if args.doc else engine.documents
@@ -89,16 +96,20 @@ def cmd_commitments(args: argparse.Namespace) -> int:
         print(err, file=sys.stderr)
         return 2
     for document in documents:
+        items = listed_commitments(engine, document, kinds, horizons)
         if args.csv:
             from retrieval.render.csv import commitments_csv
 
-            sys.stdout.buffer.write(commitments_csv(listed_commitments(engine, document)))
+            sys.stdout.buffer.write(commitments_csv(items))
         elif args.json:
-            items = [item.to_json() for item in listed_commitments(engine, document)]
-            record = {"doc_id": document.doc_id, "title": document.meta.title, "commitments": items}
+            record = {
+                "doc_id": document.doc_id,
+                "title": document.meta.title,
+                "commitments": [item.to_json() for item in items],
+            }
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
-            print(commitments_text(engine, document) + "\n", flush=True)
+            print(commitments_text(engine, document, items) + "\n", flush=True)
     return 0
 
 
@@ -210,13 +221,33 @@ def parser() -> argparse.ArgumentParser:
     _corpus_option(outline)
     outline.set_defaults(func=cmd_outline)
 
-    pledges = sub.add_parser("commitments", help="commitments of a speech, grouped by part")
+    pledges = sub.add_parser(
+        "commitments", help="commitments of a speech by part, each with its kind (target, programme…)"
+    )
     pledges.add_argument("doc", nargs="?", metavar="DOC", help="doc id or a unique part of it (default: all)")
     _corpus_option(pledges)
     pledges.add_argument("--json", action="store_true", help="one JSON object per speech per line")
     pledges.add_argument("--csv", action="store_true", help="CSV (UTF-8 with BOM) on stdout")
     pledges.add_argument(
-        "--score", type=Path, metavar="LABELS", help="precision/recall on a labelled YAML file"
+        "--kind",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="only these kinds: directive, target, deadline, programme (or forecast, result: "
+        "statements that are no commitments); repeatable or comma-separated; 目标/项目/要求/期限 too",
+    )
+    pledges.add_argument(
+        "--horizon",
+        action="append",
+        default=[],
+        metavar="HORIZON",
+        help="only commitments for this_year, plan_period or later (今年/规划期/远期)",
+    )
+    pledges.add_argument(
+        "--score",
+        type=Path,
+        metavar="LABELS",
+        help="precision/recall on a labelled YAML file (by kind and field for eval/labels/commitment_kinds.yaml)",
     )
     pledges.set_defaults(func=cmd_commitments)
 

@@ -11,6 +11,8 @@ Buttons carry keys the bot can resolve again after a restart or a reload:
 * ``cp|<doc>|<paragraph>|<page>``      a commitment's whole paragraph, and back to its page
 * ``cx|<doc>``                         a speech's commitments as a CSV file
 * ``cl|<page>``                        a page of the speech chooser for /commitments
+* ``cf|<doc>|<filter>|<page>``         a page of a speech's commitments of some kinds or horizons
+* ``cg|<doc>|<paragraph>|<filter>|<page>`` a paragraph, and back to its filtered page
 
 ``<doc>`` is a short hash of the doc_id, ``<qid>`` a short hash of the question; the
 question itself is found in the store, or rebuilt from the message the reply answers.
@@ -29,7 +31,7 @@ MAX_BYTES = 64
 KEY_CHARS = 10
 SEPARATOR = "|"
 KINDS = {"m": 2, "p": 4, "s": 2, "l": 1, "o": 1}  # kind -> number of fields after it
-KINDS |= {"c": 2, "cp": 3, "cx": 1, "cl": 1}  # commitments (bot/telegram/handlers/commitments.py)
+KINDS |= {"c": 2, "cp": 3, "cx": 1, "cl": 1, "cf": 3, "cg": 4}  # commitments (handlers/commitments.py)
 MAX_DIGITS = 6  # page, paragraph and offset numbers: more comes only from a modified client
 
 
@@ -76,7 +78,17 @@ def decode(data: str | None) -> Callback | None:
     if KINDS.get(kind) != len(fields):
         return None
     callback = Callback(kind, tuple(fields))
-    numeric = {"m": (1,), "p": (1, 3), "l": (0,), "c": (1,), "cp": (1, 2), "cl": (0,)}.get(kind, ())
+    numeric_fields = {
+        "m": (1,),
+        "p": (1, 3),
+        "l": (0,),
+        "c": (1,),
+        "cp": (1, 2),
+        "cl": (0,),
+        "cf": (2,),
+        "cg": (1, 3),
+    }
+    numeric = numeric_fields.get(kind, ())
     if not all(is_number(callback.fields[i]) for i in numeric):
         return None
     return callback

@@ -1,10 +1,13 @@
-"""Commitments: sentences that oblige or decide something checkable — how often (每周三,
-每半年), how much (不少于X次, 3%), by when (年底, 2025年前), or by whom (分管副市长).
+"""Commitments: sentences that commit the government or named officials to something
+checkable, each of a kind — a directive (how often, by whom: 每周三, 分管副市长必须…), a target
+(a quantity: 增长5%左右), a deadline (年底前) or a named programme (实施城市更新行动).
 
-A sentence is a commitment when it holds an obligation or decision (要, 必须, 我提出, 拟…,
-or the imperative of a report's work-plan part) and at least one checkable element. The
-rules and word lists live in data/commitments.yaml; eval/labels/commitments.yaml is the
-hand-labelled sample they are measured on (`score_labels`).
+A sentence is a commitment when it is binding (要, 必须, 我提出, 拟…, the imperative of a
+report's work-plan part, or a directive's checkable action such as 列出时间表) and holds a
+checkable element. Forecasts (预计…) and results of the past period (a review part, 去年…增长了)
+are kept as statements of their own kind, for ranking and labelling, never as commitments.
+The rules and word lists live in data/commitments.yaml (described in docs/commitments.md);
+eval/labels/ holds the hand-labelled sentences they are measured on.
 """
 
 from __future__ import annotations
@@ -18,17 +21,20 @@ from typing import Any
 
 import yaml
 
+from retrieval.commitments import elements
 from retrieval.corpus.document import CLOSING, OPENING, Document, Paragraph
 from retrieval.data_files import data_text
 from retrieval.index.passages import Passage
 from retrieval.text.normalize import fold
 
 FIELDS = ("how_often", "how_much", "when", "who")  # checkable elements, in the order shown
-RULE_FOR_FIELD = {"how_often": "frequency", "how_much": "quantity", "when": "deadline", "who": "owner"}
-CLAUSE_END_RE = re.compile(r"[，,；;。！!？?：:]")
+SCANNED = {"how_often": "frequency", "when": "deadline", "who": "owner"}  # found per document
+DIRECTIVE, TARGET, DEADLINE, PROGRAMME = "directive", "target", "deadline", "programme"
+KINDS = (DIRECTIVE, TARGET, DEADLINE, PROGRAMME)  # commitments, in the order a kind is decided
+FORECAST, RESULT = "forecast", "result"  # statements that are no commitments
+CLAUSE_END_RE = elements.CLAUSE_END_RE
 POINT_OBLIGATION_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,2}|第[一二三四五六七八九十]{1,2})要")
 PLAN_LEAD_RE = re.compile(r"[:：]")
-QUOTED_RE = re.compile(r"“[^“”]{0,30}”|《[^《》]{0,40}》")
 TITLE_RE = re.compile(r"《[^《》]{0,40}》")
 QUESTION_END_RE = re.compile(r"[？?][”’」』）)]*$")
 
@@ -55,7 +61,7 @@ def rules() -> Rules:
         plan_title=re.compile(data["plan_part"]["title"]),
         plan_not_title=re.compile(data["plan_part"]["not_title"]),
         owner_obligation=re.compile(data["owner_obligation"]),
-        fields={name: _alternatives(data[rule]) for name, rule in RULE_FOR_FIELD.items()},
+        fields={name: _alternatives(data[rule]) for name, rule in SCANNED.items()},
         question=_alternatives(data["question"]),
     )
 
@@ -65,10 +71,24 @@ def is_commitment_question(question: str) -> bool:
     return bool(rules().question.search(fold(question)))
 
 
+def question_stance(question: str) -> int:
+    """+1 for a question after a goal (目标, 今年, 计划), -1 for one after what was achieved
+    (完成, 去年, 增长了多少), else 0."""
+    return elements.question_stance(fold(question))
+
+
+def is_result_word(word: str) -> bool:
+    """Whether a question word only says a past result is asked for (去年, 完成): the sentences
+    that give results seldom use it (城镇新增就业124.9万人)."""
+    return elements.is_result_word(fold(word))
+
+
 @dataclass(frozen=True)
 class Commitment:
-    """One commitment sentence: `text` is `Document.text[start:end]`; `what` is the clause
-    holding its first checkable element (also an exact substring, at what_start)."""
+    """One commitment sentence (or, with kind forecast/result, a statement that is none):
+    `text` is `Document.text[start:end]`; `what` is its action phrase (an exact substring, at
+    what_start); `programmes` the named programmes it carries out; `horizon` the period it is
+    meant for (this_year, plan_period, later, or empty when nothing says)."""
 
     doc_id: str
     paragraph: int
@@ -82,14 +102,21 @@ class Commitment:
     how_much: tuple[str, ...] = ()
     when: tuple[str, ...] = ()
     who: tuple[str, ...] = ()
+    kind: str = ""
+    horizon: str = ""
+    programmes: tuple[str, ...] = ()
+
+    @property
+    def is_commitment(self) -> bool:
+        return self.kind in KINDS
 
     def fields(self) -> dict[str, list[str]]:
         return {name: list(getattr(self, name)) for name in FIELDS}
 
 
 class Scan:
-    """Every rule's matches in one document, found in one pass per rule over the folded
-    text (fold keeps offsets), then looked up per sentence."""
+    """Obligations, frequencies, deadlines and owners in one document, found in one pass per
+    rule over the folded text (fold keeps offsets), then looked up per sentence."""
 
     def __init__(self, document: Document) -> None:
         current = rules()
@@ -139,7 +166,7 @@ def is_plan_part(document: Document, paragraph: Paragraph) -> bool:
 
 def unquoted(folded: str) -> str:
     """The text with quoted names blanked (“五个必须”, 《…条例》): a word inside them obliges nobody."""
-    return QUOTED_RE.sub(lambda m: " " * len(m.group()), folded)
+    return elements.QUOTED_RE.sub(lambda m: " " * len(m.group()), folded)
 
 
 def owner_is_bound(folded: str, owners: list[tuple[int, str]]) -> bool:
@@ -169,86 +196,186 @@ def _inherited_obligation(document: Document, paragraph: Paragraph, start: int) 
     return None
 
 
-def sentence_commitment(
-    document: Document, paragraph: Paragraph, start: int, end: int, plan: bool, scan: Scan
+@dataclass(frozen=True)
+class Place:
+    """Where a sentence stands: its part's kind and title, and the document's year."""
+
+    plan: bool
+    review: bool
+    title: str
+    year: int | None
+
+
+def _kind(elements_found: dict[str, list[tuple[int, str]]], bound_owner: bool, plan: bool) -> str | None:
+    """The kind a sentence's elements make, and its deciding element's name; a directive
+    first outside a work plan (a speech's instruction), last inside one."""
+    directive = bool(elements_found["how_often"] or elements_found["action"] or bound_owner)
+    order = [
+        (TARGET, bool(elements_found["how_much"])),
+        (DEADLINE, bool(elements_found["when"])),
+        (PROGRAMME, bool(elements_found["programmes"])),
+    ]
+    order = [*order, (DIRECTIVE, directive)] if plan else [(DIRECTIVE, directive), *order]
+    return next((kind for kind, present in order if present), None)
+
+
+ANCHOR = {TARGET: "how_much", DEADLINE: "when", PROGRAMME: "programmes"}
+
+
+def sentence_statement(
+    document: Document, paragraph: Paragraph, start: int, end: int, place: Place, scan: Scan
 ) -> Commitment | None:
-    """The commitment a sentence states, or None."""
+    """The commitment a sentence states — or the forecast or past result it reports — or None."""
     original = document.text[start:end]
     if QUESTION_END_RE.search(original.rstrip()):
         return None  # 明年准备达到什么目标？ asks, it does not commit
+    folded = scan.folded[start:end]
+    found = {
+        name: _found(scan.within(spans, start, end), original, start) for name, spans in scan.fields.items()
+    }
+    found["how_much"] = elements.quantities(folded, original)
+    if place.review:
+        return (
+            _statement(document, paragraph, start, original, found, RESULT, "", place)
+            if found["how_much"]
+            else None
+        )
+    found["programmes"] = elements.programmes(folded, original)
+    found["action"] = elements.directive_actions(folded, original)
     obligation = scan.within(scan.obligation, start, end)
+    found["obligation"] = [(s - start, "") for s, _ in obligation]
     marker: str | None
     if obligation:
         marker = document.text[obligation[0][0] : obligation[0][1]]
     else:
-        marker = _inherited_obligation(document, paragraph, start) or ("工作安排" if plan else None)
+        marker = _inherited_obligation(document, paragraph, start) or ("工作安排" if place.plan else None)
+    if marker is None and found["action"]:
+        marker = found["action"][0][1]
+    if found["how_much"] and elements.is_forecast(folded):
+        return _statement(document, paragraph, start, original, found, FORECAST, "", place)
+    if found["how_much"] and elements.reports_result(folded) and not obligation and "今年" not in folded:
+        return _statement(document, paragraph, start, original, found, RESULT, "", place)
     if marker is None:
         return None
-    elements = {
-        name: _found(scan.within(spans, start, end), original, start) for name, spans in scan.fields.items()
-    }
-    checkable = any(elements[name] for name in FIELDS if name != "who")
-    folded = scan.folded[start:end]
-    if not checkable and not (elements["who"] and owner_is_bound(folded, elements["who"])):
+    bound = bool(found["who"]) and not place.plan and owner_is_bound(folded, found["who"])
+    kind = _kind(found, bound, place.plan)
+    if kind is None:
         return None
-    first = min(offset for found in elements.values() for offset, _ in found)
-    clause_start = max((m.end() for m in CLAUSE_END_RE.finditer(original, 0, first)), default=0)
-    clause_end = CLAUSE_END_RE.search(original, first)
-    what = original[clause_start : clause_end.start() if clause_end else len(original)]
-    lead = len(what) - len(what.lstrip())
+    statement = _statement(document, paragraph, start, original, found, kind, marker, place)
+    if kind == DEADLINE and statement.horizon == elements.LATER:
+        return None  # 到二〇三五年基本建成…: a vision beyond the plan period
+    return statement
+
+
+def _statement(
+    document: Document,
+    paragraph: Paragraph,
+    start: int,
+    original: str,
+    found: dict[str, list[tuple[int, str]]],
+    kind: str,
+    marker: str,
+    place: Place,
+) -> Commitment:
+    if kind in ANCHOR:
+        anchor = found[ANCHOR[kind]][0][0]
+        binding = found.get("obligation", [])
+        if (
+            kind == DEADLINE
+            and binding
+            and elements.is_check(elements.action_phrase(original, anchor, [])[1])
+        ):
+            anchor = binding[0][0]  # 年底我们要检查: what is checked is the first binding clause
+    else:
+        anchor = min(
+            at for name in ("how_often", "action", "who", "how_much", "when") for at, _ in found.get(name, [])
+        )
+    what_at, what = elements.action_phrase(original, anchor, found["when"])
+    when = [text for _, text in found["when"]]
+    horizon = elements.horizon(fold(original), when, place.title, place.year) if kind != RESULT else ""
     return Commitment(
         doc_id=document.doc_id,
         paragraph=paragraph.number,
         start=start,
-        end=end,
+        end=start + len(original),
         text=original,
-        what=what.strip(),
-        what_start=start + clause_start + lead,
+        what=what,
+        what_start=start + what_at,
         obligation=marker,
-        **{name: tuple(text for _, text in found) for name, found in elements.items()},
+        kind=kind,
+        horizon=horizon,
+        programmes=tuple(text for _, text in found.get("programmes", [])),
+        **{name: tuple(text for _, text in found[name]) for name in FIELDS},
     )
+
+
+def document_statements(document: Document) -> list[Commitment]:
+    """Every commitment of a document, and every forecast and past result that carries a
+    number, in text order."""
+    found: list[Commitment] = []
+    scan = Scan(document)
+    for paragraph in document.paragraphs:
+        if not paragraph.indexed:
+            continue
+        section = document.section(paragraph.section)
+        place = Place(
+            plan=is_plan_part(document, paragraph),
+            review=is_review_part(document, paragraph),
+            title=fold(section.title) if section else "",
+            year=document.meta.year,
+        )
+        for start, end in paragraph.sentences:
+            statement = sentence_statement(document, paragraph, start, end, place, scan)
+            if statement is not None:
+                found.append(statement)
+    return found
 
 
 def document_commitments(document: Document) -> list[Commitment]:
     """Every commitment sentence of a document, in text order."""
-    found: list[Commitment] = []
-    scan = Scan(document)
-    for paragraph in document.paragraphs:
-        if not paragraph.indexed or is_review_part(document, paragraph):
-            continue
-        plan = is_plan_part(document, paragraph)
-        for start, end in paragraph.sentences:
-            commitment = sentence_commitment(document, paragraph, start, end, plan, scan)
-            if commitment is not None:
-                found.append(commitment)
-    return found
+    return [c for c in document_statements(document) if c.is_commitment]
 
 
 @dataclass
 class CommitmentIndex:
     """The commitments of an engine's documents (by document index), and a lookup of the
-    commitment sentences in a paragraph, for ranking."""
+    commitment and result sentences in a paragraph, for ranking."""
 
     by_document: list[list[Commitment]] = field(default_factory=list)
-    spans: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
+    others: list[list[Commitment]] = field(default_factory=list)  # forecasts and past results
+    spans: dict[tuple[int, int], list[tuple[int, int, bool]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, by_document: list[list[Commitment]]) -> CommitmentIndex:
-        """The index of every document's commitments (in the engine's document order)."""
-        index = cls(by_document=by_document)
-        for doc, commitments in enumerate(by_document):
-            for commitment in commitments:
-                index.spans.setdefault((doc, commitment.paragraph), []).append(
-                    (commitment.start, commitment.end)
-                )
+        """The index of every document's statements (in the engine's document order): its
+        commitments listed, its results (and commitments) looked up for ranking."""
+        index = cls(
+            by_document=[[c for c in statements if c.is_commitment] for statements in by_document],
+            others=[[c for c in statements if not c.is_commitment] for statements in by_document],
+        )
+        for doc, statements in enumerate(by_document):
+            for statement in statements:
+                if statement.is_commitment or statement.kind == RESULT:
+                    index.spans.setdefault((doc, statement.paragraph), []).append(
+                        (statement.start, statement.end, statement.kind == RESULT)
+                    )
         return index
 
-    def weight(self, passage: Passage) -> float:
-        """1 for a passage that opens with a commitment sentence, 0.5 for one that holds one
-        further on, else 0: a commitment question then quotes the commitment itself."""
+    def weight(self, passage: Passage, stance: int = 0) -> float:
+        """1 for a passage that opens with a sentence of the kind asked for, 0.5 for one that
+        holds one further on, else 0. The kind asked for: a commitment; a past result when the
+        question asks what was achieved (stance -1). A question that asks for one of the two
+        (stance ±1) also pushes down a passage holding only the other: -1 or -0.5 likewise."""
         spans = self.spans.get((passage.doc, passage.paragraph))
         if not spans:
             return 0.0
+        wanted = self._share(passage, [(s, e) for s, e, result in spans if result == (stance < 0)])
+        if wanted or not stance:
+            return wanted
+        return -self._share(passage, [(s, e) for s, e, result in spans if result != (stance < 0)])
+
+    @staticmethod
+    def _share(passage: Passage, spans: list[tuple[int, int]]) -> float:
         if any(start == passage.start for start, _ in spans):
             return 1.0
         return 0.5 if any(passage.start < s and e <= passage.end for s, e in spans) else 0.0

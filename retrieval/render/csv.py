@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from retrieval.render.commitments import Listed
+from retrieval.render.commitments import HORIZON_LABELS, KIND_LABELS, Listed
 
 CSV_COLUMNS = (
     "序号",
@@ -21,7 +21,10 @@ CSV_COLUMNS = (
     "时间",
     "责任",
     "出处",
-)
+    "类型",
+    "期限范围",
+    "项目",
+)  # the last three were added after the others: existing columns keep their places
 
 
 def commitments_csv(items: list[Listed]) -> bytes:
@@ -46,6 +49,9 @@ def commitments_csv(items: list[Listed]) -> bytes:
                 "、".join(c.when),
                 "、".join(c.who),
                 hit.reference,
+                KIND_LABELS.get(c.kind, c.kind),
+                HORIZON_LABELS.get(c.horizon, ""),
+                "、".join(c.programmes),
             ]
         )
     return out.getvalue().encode("utf-8-sig")

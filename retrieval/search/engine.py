@@ -13,8 +13,10 @@ import numpy as np
 from retrieval.commitments.finding import (
     Commitment,
     CommitmentIndex,
-    document_commitments,
+    document_statements,
     is_commitment_question,
+    is_result_word,
+    question_stance,
 )
 from retrieval.corpus.document import SECTION, Document, Kind, Paragraph
 from retrieval.corpus.loading import Corpus, load_corpus
@@ -77,11 +79,11 @@ class DocumentWork:
     """What a build computes for each document, and caches per document."""
 
     passages: DocumentPassages
-    commitments: list[Commitment]
+    commitments: list[Commitment]  # its commitments, forecasts and past results
 
 
 def document_work(document: Document) -> DocumentWork:
-    return DocumentWork(document_passages(document), document_commitments(document))
+    return DocumentWork(document_passages(document), document_statements(document))
 
 
 def unique(items: list[str]) -> list[str]:
@@ -154,9 +156,11 @@ class SearchEngine:
         elif not core:
             hits = []  # a part of no named speech
         else:
-            hits = self._ranked_hits(
-                folded_question, core, focus, named, offset + top + 1, is_commitment_question(question)
-            )
+            stance = question_stance(question)  # a goal (+1) or what was achieved (-1)
+            asks = is_commitment_question(question) or stance != 0
+            if stance < 0:  # 去年, 完成 say a result is asked for; results seldom use these words
+                core = [w for w in core if not is_result_word(w)] or core
+            hits = self._ranked_hits(folded_question, core, focus, named, offset + top + 1, asks, stance)
             if len(hits) > offset:
                 answer.unmatched = self.unmatched(hits[offset], core)
         answer.terms = unique(content + self.scoring_terms(content))
@@ -200,6 +204,7 @@ class SearchEngine:
         named: set[int],
         wanted: int,
         commitment: bool = False,
+        stance: int = 0,
     ) -> list[Hit]:
         """Relevant, non-overlapping hits: named documents' passages first, then by BM25
         of the question's words (plus bonuses for its phrases standing together or being
@@ -226,7 +231,7 @@ class SearchEngine:
             titles = self.heading_text(passage)
             bonus += HEADING_WEIGHT * sum(idf[t] for t in terms if t in titles)
             bonus += FOCUS_WEIGHT * sum(idf[w] for w in focus if w in text and w not in words)
-            pledge = commitment * COMMITMENT_WEIGHT * total_idf * self.commitments.weight(passage)
+            pledge = commitment * COMMITMENT_WEIGHT * total_idf * self.commitments.weight(passage, stance)
             score = (passage_score + bonus + pledge) * coverage
             ranked.append((passage.doc in named, float(score), coverage, passage_id))
         ranked.sort(reverse=True)

@@ -112,3 +112,22 @@ def test_run_without_token_falls_back_to_chat(monkeypatch):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("未设置 TELEGRAM_BOT_TOKEN，启动终端对话")
+
+
+def test_commitments_filtered_by_kind_with_new_json_fields(capsys):
+    code, out, _ = run(capsys, "commitments", "市长", "--json", "--kind", "directive", "--corpus", str(SEED))
+    assert code == 0
+    items = json.loads(out)["commitments"]
+    assert items and all(item["kind"] == "directive" for item in items)
+    assert {"how_often", "how_much", "when", "who", "what", "obligation", "horizon", "programmes"} <= set(
+        items[0]
+    )
+    code, out, _ = run(
+        capsys, "commitments", "市长", "--kind", "期限", "--horizon", "今年", "--corpus", str(SEED)
+    )
+    assert code == 0 and "[期限·今年]" in out and "承诺与要求：1 条" in out
+
+
+def test_commitments_unknown_filter_word(capsys):
+    code, _, err = run(capsys, "commitments", "--kind", "明天", "--corpus", str(SEED))
+    assert code == 2 and "明天" in err

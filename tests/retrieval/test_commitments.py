@@ -1,5 +1,6 @@
-"""Commitment sentences: the rules in data/commitments.yaml on the sample speech and the
-reports, their measured precision/recall, and the ranking boost for commitment questions."""
+"""Commitments: the rules in data/commitments.yaml on the sample speech and the reports — kinds,
+fields, horizons, forecasts and results kept apart — their precision and recall on the
+hand-labelled sets, and the ranking of commitment, goal and result questions."""
 
 from __future__ import annotations
 
@@ -9,14 +10,21 @@ from pathlib import Path
 import pytest
 import yaml
 
-from retrieval.commitments.finding import document_commitments, is_commitment_question
+from retrieval.commitments.elements import programmes, quantities
+from retrieval.commitments.finding import (
+    document_statements,
+    is_commitment_question,
+    question_stance,
+)
 from retrieval.corpus.loading import load_corpus
-from retrieval.evaluate.commitments import score_labels
-from retrieval.render.commitments import commitments_text, listed_commitments
+from retrieval.evaluate.commitments import score_kinds, score_labels
+from retrieval.render.commitments import commitments_text, listed_commitments, parse_filter
 from retrieval.search.engine import SearchEngine
+from retrieval.text.normalize import fold
 from tests.support.paths import PROJECT
 
 LABELS = PROJECT / "eval" / "labels" / "commitments.yaml"
+KIND_LABELS = PROJECT / "eval" / "labels" / "commitment_kinds.yaml"
 
 # (words of the commitment, its part 一、…六、) — the five the product's brief names
 BRIEF_COMMITMENTS = [
@@ -33,17 +41,43 @@ def engine(seed_dir: Path) -> SearchEngine:
     return SearchEngine.from_folder(seed_dir, use_cache=False)
 
 
-@pytest.fixture(scope="module")
-def labelled_corpus(tmp_path_factory) -> list:
-    """The documents the labelled file draws from, copied to a small corpus."""
-    folder = tmp_path_factory.mktemp("labelled")
-    documents = {row["doc"] for rows in yaml.safe_load(LABELS.read_text("utf-8")).values() for row in rows}
-    for doc_id in documents:
+def copied_corpus(folder: Path, doc_ids: set[str]) -> list:
+    """The documents named, copied from corpus/ to a small corpus."""
+    for doc_id in doc_ids:
         source = next((PROJECT / "corpus").glob(doc_id + ".*"))
         target = folder / source.relative_to(PROJECT / "corpus")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source, target)
     return load_corpus(folder).documents
+
+
+@pytest.fixture(scope="module")
+def labelled_corpus(tmp_path_factory) -> list:
+    """The documents both labelled files draw from."""
+    doc_ids = {
+        row["doc"]
+        for path in (LABELS, KIND_LABELS)
+        for rows in yaml.safe_load(path.read_text("utf-8")).values()
+        for row in rows
+    }
+    return copied_corpus(tmp_path_factory.mktemp("labelled"), doc_ids)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict[str, list]:
+    """Statements of reports the tests quote (none of them labelled by kind)."""
+    names = ["2024_国务院_政府工作报告", "2025_国务院_政府工作报告", "2026_浙江省_政府工作报告"]
+    documents = copied_corpus(tmp_path_factory.mktemp("reports"), {f"gov-reports/{n}" for n in names})
+    return {d.doc_id.rsplit("/", 1)[-1][:7]: document_statements(d) for d in documents}
+
+
+def holding(statements: list, words: str):
+    found = [s for s in statements if words in s.text]
+    assert len(found) == 1, words
+    return found[0]
+
+
+# --------------------------------------------------------------------------- the speech
 
 
 def test_the_five_commitments_of_the_brief_each_in_its_part(engine):
@@ -61,12 +95,16 @@ def test_the_five_commitments_of_the_brief_each_in_its_part(engine):
 def test_fields_what_who_when_how_often_how_much(engine):
     by_words = {c.what: c for c in engine.commitments.by_document[0]}
     meeting = by_words["每周一下午重大项目周例会和周三市政府常务会"]
-    assert meeting.how_often == ("每周一", "周三") and meeting.obligation == "我提出"
+    assert meeting.how_often == ("每周一下午", "周三") and meeting.obligation == "我提出"
+    assert meeting.kind == "directive" and meeting.horizon == ""  # nothing says which year
     study = by_words["每个班子成员每年参加集中学习不少于X次"]
-    assert "每年" in study.how_often and "不少于" in study.how_much and study.who == ("每个班子成员",)
-    assert by_words["年底我们要检查"].when == ("年底",)
+    assert (
+        study.how_often == ("每年",) and study.how_much == ("不少于X次",) and study.who == ("每个班子成员",)
+    )
+    plan = by_words["还要制定出详细的自学计划"]  # 年底我们要检查: what is checked, not the check
+    assert plan.when == ("年底",) and plan.kind == "deadline" and plan.horizon == "this_year"
     talk = by_words["至少每半年与部门班子谈一次话"]
-    assert talk.how_often == ("每半年",) and "至少" in talk.how_much
+    assert talk.how_often == ("每半年",) and talk.how_much == ()  # 一次 with 每半年 is no amount
     owners = next(c for c in engine.commitments.by_document[0] if "分管副市长" in c.text)
     assert owners.who == ("分管副市长", "副秘书长")
     document = engine.documents[0]
@@ -74,28 +112,149 @@ def test_fields_what_who_when_how_often_how_much(engine):
         assert document.text[commitment.what_start :].startswith(commitment.what)
 
 
+def test_directives_without_an_obligation_word_and_named_systems(engine):
+    """A directive's checkable action binds by itself; 按时 is on time, not how often; 争取…满意
+    is a hope, not the obligation; a quoted system carried out is a programme."""
+    timetable = next(c for c in engine.commitments.by_document[0] if "列出时间表" in c.text)
+    assert timetable.kind == "directive" and timetable.what == "重点项目、重点工程列出时间表"
+    report = next(c for c in engine.commitments.by_document[0] if "按时依法向人大" in c.text)
+    assert report.how_often == () and report.obligation != "争取" and "报告分管工作" in report.what
+    rule = next(c for c in engine.commitments.by_document[0] if "三重一大" in c.text)
+    assert rule.kind == "programme" and rule.what == "严格执行“三重一大”制度"
+
+
 def test_exhortations_questions_and_quoted_names_are_not_commitments(engine):
     texts = [c.text for c in engine.commitments.by_document[0]]
     assert not any("副市长要向我看齐" in t for t in texts)  # owner, but no checkable duty
     assert not any("明年准备达到什么目标" in t for t in texts)  # a question
     assert not any(t.startswith("首先，要把握四个重点") for t in texts)
+    assert not any("常翻《中国共产党廉洁自律准则》" in t for t in texts)  # studying a law is no programme
 
 
-def test_report_targets_and_decisions(labelled_corpus):
-    report = next(d for d in labelled_corpus if d.doc_id.endswith("2024_国务院_政府工作报告"))
-    commitments = document_commitments(report)
-    deficit = next(c for c in commitments if "赤字率拟按3%安排" in c.text)
-    assert deficit.what == "赤字率拟按3%安排" and deficit.how_much[0] == "3%"
-    assert any("城镇新增就业1200万人以上" in c.text for c in commitments)  # a listed target
-    assert not any("增长5.2%" in c.text for c in commitments)  # last year's result
+# --------------------------------------------------------------------------- the reports
 
 
-def test_precision_and_recall_on_the_hand_labelled_sample(labelled_corpus):
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("迭代升级我省“民营经济32条”", []),  # a document named by its article count
+        ("加快民营经济32条落地", []),
+        ("开展第四次全国文物普查", []),  # an ordinal
+        ("全面实施低空经济高质量发展3年行动", []),  # a programme's span
+        ("开展好第二轮土地承包到期后再延长30年整县试点", []),
+        ("承办好中国民营企业500强发布活动", []),
+        ("全年开行3000列以上", ["3000列以上"]),  # never 以上 alone
+        ("地区生产总值增长5.5%—6%，城镇新增就业47万人以上", ["5.5%—6%", "47万人以上"]),
+        ("确保地下水开采量控制在114亿立方米以内", ["114亿立方米以内"]),
+        ("宁波舟山港集装箱吞吐量达到4500万标箱", ["4500万标箱"]),
+        ("产业规模分别达1.28万亿、8200亿元", ["1.28万亿", "8200亿元"]),
+        ("落实不少于一年监测期要求", ["不少于一年"]),
+    ],
+)
+def test_quantities_are_numbers_with_units_never_a_name(text, expected):
+    assert [words for _, words in quantities(fold(text), text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("扎实开展“碳达峰十大行动”", True),
+        ("开展“人工智能+”行动", True),
+        ("启动第二轮土地承包到期后再延长30年整省试点", True),
+        ("落实增值税法", True),
+        ("落实职工带薪错峰休假制度", True),
+        ("深入实施城市更新行动", True),
+        ("持续实施民生工程", False),  # generic words only
+        ("实施自由贸易试验区提升战略", False),  # a strategy
+        ("坚持和落实“两个毫不动摇”", False),  # a principle
+        ("有序推进城市更新、农村基础设施和公共服务项目建设", False),  # a category of projects
+        ("推进国贸中心等重大项目建设", True),  # projects named by example
+        ("探索编制全口径政府投资计划", False),  # only explored
+        ("编制了《青海省国民经济和社会发展第十五个五年规划纲要（草案）》", False),  # a title, a deed done
+    ],
+)
+def test_named_programmes_and_what_is_not_one(text, named):
+    assert bool(programmes(fold(text), text)) == named
+
+
+def test_report_kinds_fields_and_horizons(reports):
+    deficit = holding(reports["2024_国务"], "赤字率拟按3%安排")
+    assert deficit.kind == "target" and deficit.what == "赤字率拟按3%安排" and deficit.how_much[0] == "3%"
+    assert deficit.horizon == "this_year"
+    graduates = holding(reports["2024_国务"], "预计今年高校毕业生超过1170万人")
+    assert graduates.kind == "forecast" and not graduates.is_commitment
+    assert holding(reports["2024_国务"], "城镇新增就业1200万人以上").kind == "target"
+    growth = [s for s in reports["2024_国务"] if "增长5.2%" in s.text]
+    assert growth and all(s.kind == "result" for s in growth)  # last year's result, not a pledge
+    pilot = holding(reports["2025_国务"], "第二轮土地承包到期后再延长30年试点")
+    assert pilot.kind == "programme" and pilot.how_much == () and "延长30年试点" in pilot.programmes[0]
+    assert holding(reports["2025_国务"], "实施提振消费专项行动。").programmes == ("实施提振消费专项行动",)
+    trains = holding(reports["2026_浙江"], "全年开行3000列以上")
+    assert trains.how_much == ("3000列以上",) and trains.what == "全年开行3000列以上"
+    private = holding(reports["2026_浙江"], "民营经济32条")
+    assert private.how_much == () and private.kind == "programme"
+    port = holding(reports["2026_浙江"], "4500万标箱")
+    assert port.kind == "target" and port.horizon == "this_year"
+    assert holding(reports["2026_浙江"], "4387万标箱").kind == "result"
+    goals = [s for s in reports["2026_浙江"] if "到2030年" in s.text and s.is_commitment]
+    assert goals and all(s.horizon == "plan_period" for s in goals)  # not this year's list
+    assert all(s.what.strip("，, ") not in ("到2030年", "今年") for s in goals)  # a what is never a date
+
+
+def test_filters_by_kind_and_horizon(tmp_path):
+    documents = copied_corpus(tmp_path, {"gov-reports/2026_浙江省_政府工作报告"})
+    engine = SearchEngine(load_corpus(tmp_path))
+    document = documents[0]
+    everything = listed_commitments(engine, document)
+    this_year = listed_commitments(engine, document, {"target"}, {"this_year"})
+    assert 0 < len(this_year) < len(everything)
+    assert all(i.commitment.kind == "target" and i.commitment.horizon == "this_year" for i in this_year)
+    assert not any("到2030年" in i.commitment.text for i in this_year)
+    results = listed_commitments(engine, document, {"result"})
+    assert results and all(not i.commitment.is_commitment for i in results)
+    assert parse_filter(["目标,今年"]) == ({"target"}, {"this_year"})
+    with pytest.raises(ValueError):
+        parse_filter(["明天"])
+    text = commitments_text(engine, document, this_year)
+    assert "[目标·今年]" in text and "内容：" in text
+
+
+# --------------------------------------------------------------------------- measured on labels
+
+
+def test_recall_on_the_first_hand_labelled_sample(labelled_corpus):
+    """That sample counted no named programme as checkable (实施…重大工程 was no commitment then):
+    its recall still holds; its precision no longer measures the rules (docs/commitments.md)."""
     scores = {score.name: score for score in score_labels(labelled_corpus, LABELS)}
     assert scores["all"].true_positive + scores["all"].false_negative >= 20
-    assert scores["heldout"].precision >= 0.85 and scores["heldout"].recall >= 0.75
-    assert scores["all"].precision >= 0.9 and scores["all"].recall >= 0.85
-    assert scores["seed"].recall >= 0.85
+    assert scores["all"].recall >= 0.9 and scores["seed"].recall == 1.0
+    assert scores["seed"].precision >= 0.9
+
+
+def test_precision_recall_and_fields_by_kind_on_the_labels(labelled_corpus):
+    """Every labelled document ≥ 0.8 recall, the held-out ones ≥ 0.85 precision (figures of
+    each run in docs/commitments.md); kind, horizon and quantity ≥ 90% right where labelled."""
+    lines = score_kinds(labelled_corpus, KIND_LABELS)
+    documents = [line for line in lines if line.startswith("  ") and "_" in line.split(":")[0]]
+    assert len(documents) >= 7
+    for line in documents:
+        precision = float(line.split("precision ")[1].split(" ")[0])
+        recall = float(line.split("recall ")[1].split(" ")[0])
+        assert recall >= 0.8 and precision >= 0.85, line
+    fields = [line for line in lines if line.startswith("  field ")]
+    for line in fields:
+        assert int(line.split(": ")[1].split("%")[0]) >= 90, line
+
+
+def test_labels_still_match_the_corpus_text(labelled_corpus):
+    by_id = {d.doc_id: d for d in labelled_corpus}
+    for rows in yaml.safe_load(KIND_LABELS.read_text("utf-8")).values():
+        for row in rows:
+            assert by_id[row["doc"]].text[row["start"] : row["start"] + len(row["text"])] == row["text"]
+            assert row["kind"] in ("none", "directive", "target", "deadline", "programme")
+
+
+# --------------------------------------------------------------------------- questions
 
 
 @pytest.mark.parametrize(
@@ -116,6 +275,23 @@ def test_commitment_questions(question):
 @pytest.mark.parametrize("question", ["如何带好队伍", "钉钉子精神", "理想信念是思想和行动的什么", "實踐導向"])
 def test_other_questions(question):
     assert not is_commitment_question(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "stance"),
+    [
+        ("宁波舟山港今年集装箱吞吐量目标", 1),
+        ("城镇新增就业目标是多少", 1),
+        ("安徽今年城镇新增就业计划", 1),
+        ("宁波舟山港去年集装箱吞吐量完成多少", -1),
+        ("粮食产量增长了多少", -1),
+        ("今年要完成哪些任务", 1),  # a coming time decides before an achievement verb
+        ("目标导向要求我们做什么", 0),  # 目标 modifies 导向: no goal asked for
+        ("如何带好队伍", 0),
+    ],
+)
+def test_question_stance(question, stance):
+    assert question_stance(question) == stance
 
 
 @pytest.mark.parametrize(
@@ -144,7 +320,23 @@ def test_boost_only_for_commitment_questions(engine):
     assert engine.ask("常务会", top=3).hits == plain
 
 
-def test_terminal_listing_grouped_by_part(engine):
+def test_target_and_result_questions_rank_their_kind_first(tmp_path):
+    copied_corpus(tmp_path, {"gov-reports/2026_浙江省_政府工作报告"})
+    engine = SearchEngine(load_corpus(tmp_path))
+    target = engine.ask("宁波舟山港今年集装箱吞吐量目标", top=2).hits
+    result = engine.ask("宁波舟山港去年集装箱吞吐量完成多少", top=2).hits
+    assert "4500万标箱" in target[0].quote and "4387万标箱" in target[1].quote
+    assert "4387万标箱" in result[0].quote
+
+
+def test_programme_abbreviations_find_the_full_name(tmp_path):
+    copied_corpus(tmp_path, {"gov-reports/2026_浙江省_政府工作报告"})
+    engine = SearchEngine(load_corpus(tmp_path))
+    answer = engine.ask("保租房", top=1)
+    assert answer.found and "保障性租赁住房" in answer.hits[0].quote
+
+
+def test_terminal_listing_grouped_by_part_with_kinds(engine):
     text = commitments_text(engine, engine.documents[0])
     assert text.index("第二部分「立即行动，行动改变XX」") < text.index("第六部分「坚定信念，始终廉洁从政」")
-    assert "频次：每周一、周三" in text
+    assert "频次：每周一下午、周三" in text and "[要求]" in text and "[期限·今年]" in text

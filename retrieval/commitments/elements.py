@@ -1,0 +1,238 @@
+"""What one sentence holds, read by the rules of data/commitments.yaml: quantities (a number
+with its unit, never the number of a name), named programmes, a forecast or a past result,
+the horizon it is meant for, and the action phrase (`what`).
+
+Every function takes the sentence twice — folded (for matching) and original (for the words
+shown) — and returns (offset in the sentence, original words) pairs, distinct, in order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from retrieval.data_files import data_text
+
+CLAUSE_END_RE = re.compile(r"[，,；;。！!？?：:]")
+QUOTED_RE = re.compile(r"“[^“”]{0,30}”|《[^《》]{0,40}》")
+TITLE_RE = re.compile(r"《[^《》]{0,80}》")
+CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+THIS_YEAR, PLAN_PERIOD, LATER = "this_year", "plan_period", "later"
+HORIZONS = (THIS_YEAR, PLAN_PERIOD, LATER)
+PLAN_YEARS = 5  # a five-year plan ends in a year divisible by 5 (2025, 2030)
+CHINESE_DIGITS = {
+    "〇": "0",
+    "一": "1",
+    "二": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
+
+
+def _words(text: str) -> list[str]:
+    """A YAML alternation written over several lines (a|b|\\n c) as its alternatives."""
+    return [w.strip() for w in re.split(r"\|(?![^()]*\))", text) if w.strip()]
+
+
+def _longest_first(text: str) -> str:
+    """Alternatives sorted longest first, so 平方公里 is tried before 公里 and 人次 before 人."""
+    return "|".join(sorted(_words(text), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class ElementRules:
+    quantity: re.Pattern[str]
+    name_number: re.Pattern[str]
+    programme: re.Pattern[str]
+    quoted_programme: re.Pattern[str]
+    law: re.Pattern[str]
+    system: re.Pattern[str]
+    generic: frozenset[str]
+    generic_words: re.Pattern[str]
+    shortest: int
+    category: re.Pattern[str]
+    category_verbs: re.Pattern[str]
+    check: re.Pattern[str]
+    directive_action: re.Pattern[str]
+    forecast: re.Pattern[str]
+    result: re.Pattern[str]
+    this_year: re.Pattern[str]
+    plan_period: re.Pattern[str]
+    year: re.Pattern[str]
+    stance_question: tuple[tuple[int, re.Pattern[str]], ...]
+
+
+@lru_cache(maxsize=1)
+def element_rules() -> ElementRules:
+    data: dict[str, Any] = yaml.safe_load(data_text("commitments.yaml"))
+    q = data["quantity"]
+    number, unit = q["number"], _longest_first(q["unit"])
+    quantity = (
+        f"(?:(?:{q['bound']})\\s*)?{number}(?:\\s*(?:{unit}))?(?:{q['range']}{number})?\\s*(?:{unit})"
+        f"(?![民口员])(?:{q['qualifier']})?|{'|'.join(_words(q['words']))}"
+    )
+    p = data["programme"]
+    verbs, suffixes = _longest_first(p["verb"]), "|".join(_words(p["suffix"]))
+    horizon = data["horizon"]
+    return ElementRules(
+        quantity=re.compile(quantity),
+        name_number=re.compile("|".join(f"(?:{item})" for item in q["name_number"])),
+        programme=re.compile(
+            f"(?<!探索)(?:{verbs})(?!了)(?:好|实|落细)?(?P<name>[^，,。；;：:！!？?]{{1,40}}?(?:{suffixes}))(?!{p['not_after']})"
+        ),
+        quoted_programme=re.compile(f"(?:{verbs})[^，,。；;：:！!？?]{{0,20}}?(?P<name>{p['quoted']})"),
+        law=re.compile(p["law"]),
+        system=re.compile(p["system"]),
+        generic=frozenset(_words(p["generic"])),
+        generic_words=re.compile(p["generic_words"]),
+        shortest=int(p["shortest"]),
+        category=re.compile(f"(?:{p['category']})$"),
+        category_verbs=re.compile(f"^(?:{p['category_verbs']})"),
+        check=re.compile(data["check"]),
+        directive_action=re.compile("|".join(f"(?:{item})" for item in data["directive_action"])),
+        forecast=re.compile(data["forecast"]),
+        result=re.compile(data["result"]),
+        this_year=re.compile(horizon["this_year"]),
+        plan_period=re.compile(horizon["plan_period"]),
+        year=re.compile(horizon["year"]),
+        stance_question=tuple((int(sign), re.compile(words)) for sign, words in data["stance_question"]),
+    )
+
+
+def blanked(text: str, pattern: re.Pattern[str]) -> str:
+    """The text with a pattern's matches replaced by spaces (offsets kept)."""
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+def _distinct(found: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    seen: dict[str, int] = {}
+    for at, text in sorted(found):
+        seen.setdefault(text.strip(), at)
+    return sorted((at, text) for text, at in seen.items() if text)
+
+
+def quantities(folded: str, original: str) -> list[tuple[int, str]]:
+    """Numbers with their units as written (不少于X次, 5.5%—6%, 47万人以上, 3000列以上); numbers
+    of names (第四次, 3年行动, 民营经济32条) and numbers inside quotes or titles are none."""
+    rules = element_rules()
+    masked = blanked(blanked(folded, QUOTED_RE), rules.name_number)
+    return _distinct([(m.start(), original[m.start() : m.end()]) for m in rules.quantity.finditer(masked)])
+
+
+def _is_generic(name: str) -> bool:
+    rules = element_rules()
+    core = rules.generic_words.sub("", name).strip()
+    return core in rules.generic or len(core) < rules.shortest or "的" in name
+
+
+def _is_category(match: re.Match[str]) -> bool:
+    """A …项目 that names a category: no examples (等), no quotes, not launched (实施/启动)."""
+    rules = element_rules()
+    name = match.group("name")
+    if not rules.category.search(name) or "等" in name or "“" in name:
+        return False
+    return not rules.category_verbs.match(match.group())
+
+
+def programmes(folded: str, original: str) -> list[tuple[int, str]]:
+    """Named programmes, actions, pilots, projects, events, plans and laws the sentence carries
+    out (实施城市更新行动, 开展“人工智能+”行动, 落实增值税法), each from its verb on."""
+    rules = element_rules()
+    found = []
+    untitled = blanked(folded, TITLE_RE)
+    for pattern in (rules.programme, rules.quoted_programme):
+        for m in pattern.finditer(untitled):
+            if pattern is rules.quoted_programme or not (_is_generic(m.group("name")) or _is_category(m)):
+                found.append((m.start(), original[m.start() : m.end()]))
+    for pattern in (rules.law, rules.system):
+        found += [(m.start(), original[m.start() : m.end()]) for m in pattern.finditer(folded)]
+    return _distinct(found)
+
+
+def directive_actions(folded: str, original: str) -> list[tuple[int, str]]:
+    """A directive's checkable actions (列出时间表, 按时…报告)."""
+    return _distinct(
+        [
+            (m.start(), original[m.start() : m.end()])
+            for m in element_rules().directive_action.finditer(folded)
+        ]
+    )
+
+
+def is_forecast(folded: str) -> bool:
+    """预计今年高校毕业生超过1170万人: what the speaker expects, not a pledge."""
+    return bool(element_rules().forecast.search(folded))
+
+
+def reports_result(folded: str) -> bool:
+    """Whether a sentence speaks of what the past period achieved (去年…增长了…)."""
+    return bool(element_rules().result.search(folded))
+
+
+def year_value(text: str) -> int:
+    return int("".join(CHINESE_DIGITS.get(c, c) for c in text))
+
+
+def horizon(folded: str, deadlines: list[str], part_title: str, doc_year: int | None) -> str:
+    """this_year, plan_period or later: from a dated deadline in the sentence (compared with the
+    document's year and the end of its five-year plan), else the sentence's words, else its
+    part's title; empty when none says."""
+    rules = element_rules()
+    years = [year_value(m.group()) for d in deadlines for m in rules.year.finditer(d)]
+    if years and doc_year:
+        latest = max(years)
+        plan_end = doc_year + (-doc_year % PLAN_YEARS)
+        return THIS_YEAR if latest <= doc_year else PLAN_PERIOD if latest <= plan_end else LATER
+    if rules.this_year.search(folded):
+        return THIS_YEAR
+    if rules.this_year.search(part_title) or (doc_year and str(doc_year) in part_title):
+        return THIS_YEAR
+    return PLAN_PERIOD if rules.plan_period.search(part_title) or rules.plan_period.search(folded) else ""
+
+
+def action_phrase(original: str, anchor: int, dates: list[tuple[int, str]]) -> tuple[int, str]:
+    """The clause holding the anchor (the element that makes the sentence a commitment), as
+    (offset, text). A clause that is only a date or a horizon (到2030年, 今年) takes the
+    next clause with it: the what is an action, never a date alone."""
+    start = max((m.end() for m in CLAUSE_END_RE.finditer(original, 0, anchor + 1)), default=0)
+    if start > anchor:
+        start = max((m.end() for m in CLAUSE_END_RE.finditer(original, 0, anchor)), default=0)
+    end_match = CLAUSE_END_RE.search(original, anchor)
+    end = end_match.start() if end_match else len(original)
+    clause = original[start:end]
+    rest = clause
+    for at, date in dates:
+        if start <= at < end:
+            rest = rest.replace(date, "")
+    rest = element_rules().this_year.sub("", rest)
+    if len(CJK_RE.findall(rest)) < 3 and end_match and end < len(original) - 1:
+        following = CLAUSE_END_RE.search(original, end + 1)
+        end = following.start() if following else len(original)
+    text = original[start:end]
+    lead = len(text) - len(text.lstrip())
+    return start + lead, text.strip()
+
+
+def is_check(clause: str) -> bool:
+    """Whether a clause only checks something (年底我们要检查)."""
+    return bool(element_rules().check.search(clause))
+
+
+def question_stance(question_folded: str) -> int:
+    """+1 when a question asks for a goal (目标, 计划, 今年), -1 when it asks what was achieved
+    (完成, 去年, 增长了多少), 0 otherwise: the first list of the rules that matches decides."""
+    return next((sign for sign, words in element_rules().stance_question if words.search(question_folded)), 0)
+
+
+def is_result_word(folded_word: str) -> bool:
+    """Whether a whole word is one of the achievement words of the stance rules (去年, 完成)."""
+    return any(sign < 0 and words.fullmatch(folded_word) for sign, words in element_rules().stance_question)
