@@ -10,6 +10,7 @@ from functools import cache
 
 import yaml
 
+from bot.service.catalog import SPEECH, document_kind, ordered, short_name
 from retrieval.corpus.document import Document
 from retrieval.data_files import data_text
 from retrieval.text.normalize import fold
@@ -72,7 +73,7 @@ def corpus_summary(documents: list[Document]) -> str:
     if not documents:
         return "语料中还没有讲话。"
     counts: dict[str, int] = {}
-    for document in documents:
+    for document in ordered(documents):
         kind = document_kind(document)
         counts[kind] = counts.get(kind, 0) + 1
     years = sorted(d.meta.year for d in documents if d.meta.year)
@@ -81,19 +82,11 @@ def corpus_summary(documents: list[Document]) -> str:
     return f"已收录 {len(documents)} 篇：{kinds}{span}。"
 
 
-def document_kind(document: Document) -> str:
-    """讲话, 国务院政府工作报告 or 地方政府工作报告 (the grouping /speeches uses)."""
-    issuer = document.meta.issuer or ""
-    if "报告" not in document.meta.title and "报告" not in document.doc_id:
-        return "讲话"
-    return "国务院政府工作报告" if issuer == "国务院" else "地方政府工作报告" if issuer else "报告"
-
-
 def example_questions(documents: list[Document]) -> list[str]:
     """Three questions drawn from the corpus: a part of a speech, who gave one, a topic of it."""
     if not documents:
         return []
-    own = next((d for d in documents if document_kind(d) == "讲话"), documents[0])
+    own = next((d for d in documents if document_kind(d) == SPEECH), documents[0])
     dated = sorted(
         (d for d in documents if d.meta.speaker and d.meta.year), key=lambda d: -(d.meta.year or 0)
     )
@@ -106,13 +99,6 @@ def example_questions(documents: list[Document]) -> list[str]:
     if topic:
         examples.append(f"{topic}有什么要求")
     return examples
-
-
-def short_name(document: Document) -> str:
-    """How a user would name a speech: 2025年国务院政府工作报告, 市长办公会议讲话."""
-    title = document.meta.title
-    match = re.fullmatch(r"在(.{2,20}?)(?:上|中)的(讲话|发言|致辞)", title)
-    return f"{match.group(1)}{match.group(2)}" if match else title
 
 
 def reply_text(kind: str, documents: list[Document]) -> str:
