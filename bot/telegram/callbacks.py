@@ -11,6 +11,7 @@ Buttons carry keys the bot can resolve again after a restart or a reload:
 * ``cp|<doc>|<paragraph>|<page>``      a commitment's whole paragraph, and back to its page
 * ``cx|<doc>``                         a speech's commitments as a CSV file
 * ``cl|<page>``                        a page of the speech chooser for /commitments
+* ``w|<doc>|<wanted>``                 the speech picked for a question that named none (a part key or a fact)
 
 ``<doc>`` is a short hash of the doc_id, ``<qid>`` a short hash of the question; the
 question itself is found in the store, or rebuilt from the message the reply answers.
@@ -30,6 +31,7 @@ KEY_CHARS = 10
 SEPARATOR = "|"
 KINDS = {"m": 2, "p": 4, "s": 2, "l": 1, "o": 1}  # kind -> number of fields after it
 KINDS |= {"c": 2, "cp": 3, "cx": 1, "cl": 1}  # commitments (bot/telegram/handlers/commitments.py)
+KINDS |= {"w": 2}  # which speech a question meant (bot/telegram/replies.py)
 MAX_DIGITS = 6  # page, paragraph and offset numbers: more comes only from a modified client
 
 

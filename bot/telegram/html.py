@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.service.catalog import document_kind
 from retrieval.corpus.document import Document, Paragraph
 from retrieval.corpus.references import chinese_number, part_label, reference
 from retrieval.render.highlight import mark
@@ -205,9 +206,13 @@ def speeches_html(documents: list[Document], page: int, per_page: int) -> str:
         return "语料中还没有讲话。"
     pages = (len(documents) + per_page - 1) // per_page
     lines = [f"<b>收录的讲话</b>（共 {len(documents)} 篇，第 {page + 1}/{pages} 页）"]
+    kind = None
     for number, document in enumerate(
         documents[page * per_page : (page + 1) * per_page], page * per_page + 1
     ):
+        if document_kind(document) != kind:
+            kind = document_kind(document)
+            lines.append(f"<u>{esc(kind)}</u>")
         details = " · ".join(x for x in (document.meta.speaker, document.meta.date) if x)
         lines.append(f"{number}. 《{esc(document.meta.title)}》" + (f" {esc(details)}" if details else ""))
     lines.append("\n选择一篇查看提纲。")
