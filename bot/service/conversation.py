@@ -36,6 +36,7 @@ MORE_RE = re.compile(
 DEICTIC_RE = re.compile(r"(?:这篇|这份|该篇|此篇|那篇|这个|该|本)(?:讲话|报告|发言|致辞|演讲)?|^它的?")
 FOLLOW_UP_LEAD_RE = re.compile(r"^(?:那么|那|还有|再说说|说说|看看)\s*")
 FOLLOW_UP_TAIL_RE = re.compile(r"[呢吗？?。！!]+$")
+DOCUMENT_WORDS = ("讲话", "报告", "发言", "致辞")
 CHOICES = 6  # speeches offered when a part question names none
 
 
@@ -220,18 +221,19 @@ class Dialogue:
 
     def named(self, text: str) -> list[Document]:
         """The speeches a message names, best first: by the engine's naming, ties broken by how
-        many of the message's words the title holds (市长讲话: the speech, not a mayor's report)."""
+        many of the message's words the title holds (市长讲话: the speech, not a mayor's report);
+        failing that, the one title holding most of its words."""
         engine = self.asker.holder.engine
         words = query_words(text)
         docs, _ = engine.names.named(text, words)
-        found = [engine.documents[d] for d in sorted(docs)]
-        if len(found) <= 1:
-            return found
-        folded = fold(text)
-        score = {d.doc_id: sum(w in fold(d.meta.title) for w in words) for d in found}
-        best = max(score.values())
-        kind_word = next((w for w in ("讲话", "报告") if w in folded), None)
+        found = [engine.documents[d] for d in sorted(docs)] or self.documents
+        title_words = [w for w in words if len(w) > 1 and w not in DOCUMENT_WORDS]
+        score = {d.doc_id: sum(w in fold(d.meta.title) for w in title_words) for d in found}
+        best = max(score.values(), default=0)
         top = [d for d in found if score[d.doc_id] == best]
+        if not docs:  # nothing named: only a title holding the words, and only one
+            return top if best and len(top) == 1 else []
+        kind_word = next((w for w in DOCUMENT_WORDS if w in fold(text)), None)
         if kind_word and len(top) > 1:
             top = [d for d in top if kind_word in d.meta.title] or top
         return top
