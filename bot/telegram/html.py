@@ -262,6 +262,8 @@ def reload_html(report, old_documents: int = 0, old_passages: int = 0) -> str:
         lines.extend(f"• {esc(w)}" for w in report.warnings[:30])
         if len(report.warnings) > 30:
             lines.append(f"…另有 {len(report.warnings) - 30} 条")
+    if getattr(report, "unchanged", 0):
+        lines.append(f"（另有 {report.unchanged} 条警告与上次相同、文件未改，不再重复列出）")
     return fit_lines(lines)
 
 

@@ -59,9 +59,9 @@ def speech_line(number: int, document: Document) -> str:
 def filtered_speeches_html(documents: list[Document], words: str, total: int) -> str:
     """The speeches matching /speeches words, grouped by kind, titles only."""
     if not documents:
-        return esc(
-            f"没有找到讲话“{words}”（共收录 {total} 篇）。可以按标题、讲话人、年份或地区查找，"
-        ) + ("例如：<code>/speeches 市长</code>、<code>/speeches 2025</code>、<code>/speeches 广东</code>。")
+        return esc(f"没有找到讲话“{words}”（共收录 {total} 篇）。可以按标题、讲话人、年份或地区查找，") + (
+            "例如：<code>/speeches 市长</code>、<code>/speeches 2025</code>、<code>/speeches 广东</code>。"
+        )
     lines = [f"<b>与“{esc(shorten(words, 40))}”相符的讲话</b>（{len(documents)} 篇）"]
     number = 0
     for kind, members in grouped(documents):

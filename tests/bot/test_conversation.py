@@ -117,3 +117,15 @@ async def test_group_users_do_not_share_context(two_speeches):
         assert "你问的是哪一篇讲话的第4部分" in request.last("sendMessage")["text"]
         await app.process_update(update(app.bot, message=said("那第四部分呢", 11)))
         assert "《在市长办公会议上的讲话》第四部分" in request.last("sendMessage")["text"]
+
+
+async def test_a_warning_that_never_changes_is_reported_once(corpus_dir):
+    holder = EngineHolder(corpus_dir, SearchEngine.from_folder(corpus_dir, use_cache=False))
+    first = await holder.reload()
+    assert first.ok and first.warnings == ["市长办公会议讲话.txt：删除 8 行"] and first.unchanged == 0
+    second = await holder.reload()
+    assert second.ok and second.warnings == [] and second.unchanged == 1
+    path = corpus_dir / "市长办公会议讲话.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\n同志们，散会。\n", encoding="utf-8")
+    changed = await holder.reload()
+    assert changed.warnings == ["市长办公会议讲话.txt：删除 8 行"] and changed.unchanged == 0
