@@ -311,12 +311,23 @@ class SearchEngine:
         return found
 
     def unmatched(self, hit: Hit, words: list[str]) -> list[str]:
-        """The question's words (and their synonyms) that the hit's paragraph does not have."""
+        """The question's whole words that the hit's paragraph really lacks: not segmentation
+        debris (a word the index does not have, a single character), not a word of the speech's
+        title, and not a word said by a synonym or by all of its sub-words."""
         document = self.corpus.document(hit.doc_id)
         assert document is not None
         paragraph = document.paragraphs[hit.paragraph - 1]
         text = fold(document.paragraph_text(paragraph))
-        return [w for w in words if not says(text, spellings(w))]
+        title = fold(document.meta.title)
+        return [
+            w
+            for w in words
+            if len(w) > 1
+            and w in self.index.vocabulary
+            and w not in title
+            and not says(text, spellings(w))
+            and not ((pieces := sub_words(w)) and all(piece in text for piece in pieces))
+        ]
 
     def hit(self, passage: Passage, score: float, coverage: float, matched: list[str]) -> Hit:
         document = self.documents[passage.doc]
