@@ -4,6 +4,7 @@ passages become hits with exact quotes and references."""
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,9 @@ HEADING_WEIGHT = 0.5  # share of a word's idf earned by appearing in a title abo
 COMMITMENT_WEIGHT = 0.3  # share of the question's idf a commitment passage earns (commitment questions)
 DEFINITION_WEIGHT = 0.5  # share of a phrase's idf earned by a passage that defines it (提升效能，就要…)
 FOCUS_WEIGHT = 0.5  # share of a focus word's idf (什么「要求」) earned by a passage that has it
+# A question "word" holding an interrogative, a particle or a word for the speech itself is a
+# segmentation leftover (由谁来, 提了, 报告提), never a word the partial-match note should name.
+DEBRIS_RE = re.compile(r"[谁啥哪吗呢吧了么]|什么|怎|讲话|报告")
 
 
 def proximity_bonus(folded_text: str, phrases: list[list[str]], idf: dict[str, float]) -> float:
@@ -312,7 +316,7 @@ class SearchEngine:
 
     def unmatched(self, hit: Hit, words: list[str]) -> list[str]:
         """The question's whole words that the hit's paragraph really lacks: not segmentation
-        debris (a word the index does not have, a single character), not a word of the speech's
+        debris (a single character, a piece glued to 谁/了/报告…), not a word of the speech's
         title, and not a word said by a synonym or by all of its sub-words."""
         document = self.corpus.document(hit.doc_id)
         assert document is not None
@@ -323,7 +327,7 @@ class SearchEngine:
             w
             for w in words
             if len(w) > 1
-            and w in self.index.vocabulary
+            and not DEBRIS_RE.search(w)
             and w not in title
             and not says(text, spellings(w))
             and not ((pieces := sub_words(w)) and all(piece in text for piece in pieces))
