@@ -52,14 +52,18 @@ def outline_lines(document: Document) -> list[str]:
         lines.append("开场白")
     for section in document.sections:
         lines.append(f"{chinese_number(section.number)}、{section.title}")
-        section_paragraphs = [p for p in document.paragraphs if p.section == section.number]
-        for subsection in section.subsections:
-            lines.append(f"  （{chinese_number(subsection.number)}）{subsection.title}")
-        for paragraph in section_paragraphs:
+        shown = 0  # sub-sections listed so far: each goes above its own points
+        for paragraph in (p for p in document.paragraphs if p.section == section.number):
+            while shown < (paragraph.subsection or 0):
+                subsection = section.subsections[shown]
+                lines.append(f"  （{chinese_number(subsection.number)}）{subsection.title}")
+                shown += 1
             indent = "    " if paragraph.subsection else "  "
             lines.extend(f"{indent}{point.label}" for point in paragraph.points)
-    if any(p.kind == "closing" for p in document.paragraphs):
+    if any(p.kind == "closing" and not p.appendix for p in document.paragraphs):
         lines.append("结束语")
+    appendices = dict.fromkeys(p.appendix for p in document.paragraphs if p.appendix and p.kind == "closing")
+    lines.extend(f"附：{name}" for name in appendices if name)
     return lines
 
 
