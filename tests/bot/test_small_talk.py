@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from bot.service.small_talk import GREETING, HELP, LANGUAGE, THANKS, recognise, reply_text
+from retrieval.search.about import asked_fact
 from tests.support.paths import PROJECT, SHARED_EVAL
 
 
@@ -81,3 +82,8 @@ def test_reply_says_what_is_indexed_and_gives_examples(seed_engine):
     assert "已收录 1 篇：讲话 1 篇" in text
     assert "• 市长办公会议讲话第三部分讲了什么" in text
     assert "<blockquote>" not in text and "「" not in text.split("可以这样问")[0]
+
+
+@pytest.mark.parametrize("name", sorted(question_sets()))
+def test_no_question_of_a_set_is_taken_for_a_question_about_a_speech(name):
+    assert [q for q in question_sets()[name] if asked_fact(q)] == []
