@@ -37,8 +37,6 @@ POINT_RE = re.compile(
     rf"(?:([{CN_DIGITS}]{{1,2}})(?:是|要|则|来)|第([{CN_DIGITS}]{{1,2}})(?=[，、,：:])|(\d{{1,2}})[.．、](?!\d))"
 )
 SENTENCE_END_RE = re.compile(r"[。！？；!?;…]+[”’」』）)]*")
-FULL_STOP_RE = re.compile(r"[。！？!?…]+[”’」』）)]*")
-SEMICOLON_RE = re.compile(r"[；;]+[”’」』）)]*")
 MAX_HEADING = 40
 MAX_HEADER_LINE = 60
 MAX_SENTENCE = 200
@@ -128,38 +126,27 @@ def sub_heading_title(rest: str) -> tuple[str, bool] | None:
 
 
 def split_sentences(text: str, offset: int) -> list[tuple[int, int]]:
-    """Sentence spans of a paragraph (absolute offsets). A sentence ends at 。！？ (or the
-    paragraph's end), and at a ； only where the next point begins (；二是…), so a quote never
-    stops inside a sentence; an over-long sentence is split at a ；, else at a comma."""
-    ends = {m.end() for m in FULL_STOP_RE.finditer(text)}
-    ends |= {m.end() for m in SEMICOLON_RE.finditer(text) if POINT_RE.match(text, m.end())}
+    """Sentence spans of a paragraph (absolute offsets); over-long sentences split at commas."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for end in sorted(ends):
-        spans.append((start, end))
-        start = end
+    for match in SENTENCE_END_RE.finditer(text):
+        spans.append((start, match.end()))
+        start = match.end()
     if start < len(text):
         spans.append((start, len(text)))
     result: list[tuple[int, int]] = []
     for begin, end in spans:
         while end - begin > MAX_SENTENCE:
-            cut = _long_sentence_cut(text, begin)
+            cut = text.rfind("，", begin, begin + MAX_SENTENCE // 2 + 60)
+            if cut <= begin + 20:
+                cut = begin + MAX_SENTENCE // 2
+            else:
+                cut += 1
             result.append((begin, cut))
             begin = cut
         if text[begin:end].strip():
             result.append((begin, end))
     return [(offset + b, offset + e) for b, e in result]
-
-
-def _long_sentence_cut(text: str, begin: int) -> int:
-    """Where to cut an over-long sentence starting at `begin`: after its last ； in reach,
-    else after a comma, else at a fixed length."""
-    reach = begin + MAX_SENTENCE // 2 + 60
-    for mark in "；;，":
-        cut = text.rfind(mark, begin, reach)
-        if cut > begin + 20:
-            return cut + 1
-    return begin + MAX_SENTENCE // 2
 
 
 def find_points(text: str, start: int, end: int, expected: int = 1) -> tuple[list[Point], int]:
