@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.corpus.document import HEADER, Document
+from retrieval.corpus.document import HEADER, OPENING, Document
 from retrieval.corpus.references import chinese_number
 from retrieval.text.normalize import fold
 
@@ -26,6 +26,7 @@ ASKED = {
 }
 # A question that asks for content after naming the speech (讲了什么) is not about the speech itself.
 CONTENT_RE = re.compile(r"讲了什么|说了什么|提到|要求|内容|怎么|如何|为什么")
+QUOTE_AROUND = 20  # characters quoted either side of a fact found in the opening
 PLACEHOLDER_RE = re.compile(r"X{1,3}|×{1,3}")
 
 
@@ -47,16 +48,24 @@ class Fact:
 
 
 def header_line(document: Document, needle: str | None) -> str | None:
-    """The header line (title, ——date line, speaker line) holding `needle`, as 文首第N行「…」."""
+    """Where the text says `needle`: a header line (文首第N行「…」) or one of the first
+    paragraphs of the opening (第N段「…」, shortened around it)."""
     if not needle:
         return None
     squeeze = re.compile(r"\s+")
+    wanted = squeeze.sub("", fold(needle))
     for paragraph in document.paragraphs:
-        if paragraph.kind != HEADER:
+        if paragraph.kind not in (HEADER, OPENING):
             break
         line = document.paragraph_text(paragraph)
-        if squeeze.sub("", needle) in squeeze.sub("", fold(line)) or needle in line:
+        if paragraph.kind == HEADER and (wanted in squeeze.sub("", fold(line)) or needle in line):
             return f"文首第{paragraph.number}行「{line}」"
+        at = fold(line).find(wanted)
+        if paragraph.kind == OPENING and at >= 0:
+            begin = max(0, at - QUOTE_AROUND)
+            excerpt = line[begin : at + len(wanted) + QUOTE_AROUND]
+            dots = ("…" if begin else "", "…" if at + len(wanted) + QUOTE_AROUND < len(line) else "")
+            return f"开场白第{paragraph.number}段「{dots[0]}{excerpt}{dots[1]}」"
     return None
 
 
@@ -95,7 +104,7 @@ def about(document: Document, fact: str) -> Fact:
         return Fact(document, f"{name}：语料没有注明日期。{blank}", None)
     if fact == OCCASION:
         if meta.occasion:
-            return Fact(document, f"{name}：在{meta.occasion}上。", header_line(document, meta.occasion[:8]))
+            return Fact(document, f"{name}：在{meta.occasion}上。", header_line(document, meta.occasion))
         return Fact(document, f"{name}：语料没有注明在什么会议上。{blank}", None)
     if fact == LENGTH:
         indexed = [p for p in document.paragraphs if p.indexed]

@@ -32,7 +32,10 @@ def test_1955_list_items_are_not_parts():
         "为完成和超额完成第一个五年计划而奋斗",
     ]
     third = document.sections[2]
-    assert [s.title for s in third.subsections][:2] == ["关于工业和运输业的基本建设问题", "关于工业的生产问题"]
+    assert [s.title for s in third.subsections][:2] == [
+        "关于工业和运输业的基本建设问题",
+        "关于工业的生产问题",
+    ]
     assert len(third.subsections) == 9
 
 
@@ -47,13 +50,18 @@ def test_1955_points_continue_across_paragraphs():
         "    第五，基本建设的标准问题",
         "    第六，保证工程的质量问题",
     ]
-    assert sum(line.strip().startswith("第一，") for line in lines) == 5  # one per sub-section that has points
+    assert (
+        sum(line.strip().startswith("第一，") for line in lines) == 5
+    )  # one per sub-section that has points
 
 
 def test_1975_parts_open_at_each_salutation():
     document = report("1975_国务院")
     assert titles(document) == ["我们党的第十次全国代表大会", "当前国际形势的特点", "在国内外大好形势下"]
-    assert [p.kind for p in document.paragraphs[:2]] == ["header", "opening"]  # the first 各位代表！ opens the speech
+    assert [p.kind for p in document.paragraphs[:2]] == [
+        "header",
+        "opening",
+    ]  # the first 各位代表！ opens the speech
 
 
 def test_1984_headings_without_numbers():
