@@ -16,7 +16,7 @@ from bot.service.catalog import document_kind
 from retrieval.corpus.document import Document, Paragraph
 from retrieval.corpus.references import chinese_number, part_label, reference
 from retrieval.render.highlight import mark
-from retrieval.render.terminal import hit_heading, outline_lines, partial_note
+from retrieval.render.terminal import hit_heading, outline_lines, partial_note, placeholder_note
 from retrieval.search.results import Answer, Hit
 
 LIMIT = 4096
@@ -106,6 +106,9 @@ def answer_html(answer: Answer, offset: int = 0, limit: int = LIMIT) -> Rendered
             break
         text += "\n\n" + block
         shown.append(hit)
+    note = placeholder_note(shown)
+    if note and length(text) + length(note) + 9 <= limit:
+        text += f"\n<i>{esc(note)}</i>"
     return Rendered(text, shown)
 
 
@@ -136,7 +139,7 @@ def paragraph_reference(document: Document, paragraph: Paragraph) -> str:
 
 
 def paragraph_html(document: Document, paragraph: Paragraph, terms: Iterable[str] = ()) -> str:
-    extras = "，".join(x for x in (document.meta.date, f"第{paragraph.number}段") if x)
+    extras = "，".join(x for x in (document.meta.speaker, document.meta.date, f"第{paragraph.number}段") if x)
     place = shorten(paragraph_reference(document, paragraph), HEADING_MAX)
     heading = f"<b>{esc(place)}（{esc(extras)}）</b>\n"
     return heading + quoted(document.paragraph_text(paragraph), terms, LIMIT - length(heading))

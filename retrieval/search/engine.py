@@ -368,4 +368,5 @@ class SearchEngine:
                 point.label if point else None,
             ),
             matched_terms=tuple(matched),
+            speaker=document.meta.speaker,
         )

@@ -73,3 +73,24 @@ def test_the_sample_speech_explains_its_placeholders():
     assert about(seed, PARTS).text.startswith(
         "《在市长办公会议上的讲话》共六个部分（另有开场白和结束语）：一、科学谋划"
     )
+
+
+def test_every_answer_shows_the_speaker_and_date(tmp_path):
+    from retrieval.render.terminal import answer_text
+    from retrieval.search.engine import SearchEngine
+
+    (tmp_path / "report.txt").write_text(
+        "政府工作报告\n——2026年1月14日在某省第十四届人民代表大会第四次会议上\n某省省长 张三\n各位代表：\n"
+        "现在，我代表省人民政府，向大会报告工作。\n一、2026年主要任务\n今年要新建保障性住房二万套，改造老旧小区三百个。\n",
+        encoding="utf-8",
+    )
+    answer = SearchEngine.from_folder(tmp_path, use_cache=False).ask("保障性住房")
+    assert answer.hits[0].speaker == "某省省长 张三"
+    assert "（某省省长 张三，2026-01-14，第7段）" in answer_text(answer)
+
+
+def test_placeholders_are_explained_under_the_quote(seed_engine):
+    from retrieval.render.terminal import PLACEHOLDER_NOTE, answer_text
+
+    assert answer_text(seed_engine.ask("行动改变")).endswith(PLACEHOLDER_NOTE)
+    assert PLACEHOLDER_NOTE not in answer_text(seed_engine.ask("廉政责任书"))
