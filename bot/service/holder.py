@@ -37,17 +37,15 @@ def corpus_warnings(engine: SearchEngine) -> list[str]:
     return warnings
 
 
-def warning_keys(engine: SearchEngine) -> list[tuple[str, tuple[str, str]]]:
-    """Each warning with what makes it the same warning next time: its text and its file's content."""
-    keyed = [
-        (
-            f"{doc.path}：删除 {len(doc.dropped)} 行",
-            (f"{doc.path}：删除 {len(doc.dropped)} 行", doc.content_hash),
-        )
-        for doc in engine.documents
-        if doc.dropped
-    ]
-    keyed.extend((f"{p.path}：{p.reason}", (f"{p.path}：{p.reason}", "")) for p in engine.corpus.bad_files)
+def warning_keys(engine: SearchEngine) -> list[tuple[str, tuple[str, str] | None]]:
+    """Each warning with what makes it the same warning next time (its text and its file's
+    content), or None for a file that could not be read: that one is reported every time."""
+    keyed: list[tuple[str, tuple[str, str] | None]] = []
+    for doc in engine.documents:
+        if doc.dropped:
+            warning = f"{doc.path}：删除 {len(doc.dropped)} 行"
+            keyed.append((warning, (warning, doc.content_hash)))
+    keyed.extend((f"{p.path}：{p.reason}", None) for p in engine.corpus.bad_files)
     return keyed
 
 
@@ -68,8 +66,8 @@ class EngineHolder:
     def _new_warnings(self, engine: SearchEngine) -> tuple[list[str], int]:
         """The warnings not reported before for the same file content, and how many were."""
         keyed = warning_keys(engine)
-        fresh = [warning for warning, key in keyed if key not in self._reported]
-        self._reported = {key for _, key in keyed}
+        fresh = [warning for warning, key in keyed if key is None or key not in self._reported]
+        self._reported = {key for _, key in keyed if key is not None}
         return fresh, len(keyed) - len(fresh)
 
     async def reload(self) -> ReloadReport:

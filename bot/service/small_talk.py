@@ -21,6 +21,7 @@ HAN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 KANA_HANGUL_RE = re.compile(r"[\u3040-\u30ff\uac00-\ud7af\u1100-\u11ff]")
 LETTER_WORD_RE = re.compile(r"[^\W\d_]{2,}")
 MIN_FOREIGN_WORDS = 2  # one Latin word (GDP, NBA) is a search term, not a language
+MIN_FOREIGN_LETTERS = 6  # nor are two short ones (AA AA)
 
 
 @cache
@@ -40,7 +41,12 @@ def is_other_language(message: str) -> bool:
     """No Chinese characters and at least two words of letters, or mostly kana/hangul."""
     if KANA_HANGUL_RE.search(message):
         return len(KANA_HANGUL_RE.findall(message)) >= len(HAN_RE.findall(message))
-    return not HAN_RE.search(message) and len(LETTER_WORD_RE.findall(message)) >= MIN_FOREIGN_WORDS
+    words = LETTER_WORD_RE.findall(message)
+    return (
+        not HAN_RE.search(message)
+        and len(words) >= MIN_FOREIGN_WORDS
+        and len("".join(words)) >= MIN_FOREIGN_LETTERS
+    )
 
 
 def recognise(message: str) -> str | None:
