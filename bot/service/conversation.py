@@ -159,6 +159,8 @@ class Dialogue:
         if fact:
             return self.about(key, context, fact, named)
         part, _ = asked_part(fold(text), query_words(text))
+        if part is not None and len(named) > 1:  # 2026年报告第三部分: which of them?
+            return Reply(CHOOSE, choices=ordered(named)[:CHOICES], wanted=part_key(part))
         if part is not None and not named:
             document = self.context_document(context) or self.only_document()
             if document is None:

@@ -129,3 +129,21 @@ async def test_a_warning_that_never_changes_is_reported_once(corpus_dir):
     path.write_text(path.read_text(encoding="utf-8") + "\n同志们，散会。\n", encoding="utf-8")
     changed = await holder.reload()
     assert changed.warnings == ["市长办公会议讲话.txt：删除 8 行"] and changed.unchanged == 0
+
+
+def test_a_part_of_several_named_speeches_asks_which(tmp_path):
+    for name in (
+        "2024_国务院_政府工作报告.txt",
+        "2026_广东省_政府工作报告.txt",
+        "2026_北京市_政府工作报告.txt",
+    ):
+        shutil.copy(PROJECT / "corpus" / "gov-reports" / name, tmp_path / name)
+    talk = dialogue(SearchEngine.from_folder(tmp_path, use_cache=False))
+    reply = talk.respond((8, 8), "2026年报告第三部分讲了什么")
+    assert reply.kind == CHOOSE and reply.wanted == "3"
+    assert sorted(d.meta.title for d in reply.choices) == [
+        "2026年北京市政府工作报告",
+        "2026年广东省政府工作报告",
+    ]
+    picked = talk.chosen((8, 8), reply.choices[0], "3")
+    assert picked.answer and {h.doc_id for h in picked.answer.hits} == {reply.choices[0].doc_id}
