@@ -45,6 +45,7 @@ class Settings:
     log_questions: bool = False  # True: answered-question log lines carry the question's text
     metrics_listen: str = "127.0.0.1"
     metrics_port: int | None = None  # a separate port for /healthz and /metrics (polling or webhook)
+    context_seconds: int = 1800  # how long a chat's conversation context (follow-ups, 还有吗) is kept
 
     @property
     def base_file_url(self) -> str | None:
@@ -81,7 +82,7 @@ def _convert(name: str, value: Any) -> Any:
     if name == "admins":
         items = value if isinstance(value, list | tuple) else [value]
         return [int(item) for item in items]
-    if name in ("port", "top", "max_question_chars", "max_upload_bytes", "metrics_port"):
+    if name in ("port", "top", "max_question_chars", "max_upload_bytes", "metrics_port", "context_seconds"):
         return int(value)
     if name == "log_questions":
         return _boolean(value)

@@ -6,12 +6,13 @@ import sys
 from typing import TextIO
 
 from bot.service.answering import Asker, DocumentNotFound, find_document
+from bot.service.conversation import ABOUT, ANSWER, CHOOSE, NO_MORE, Dialogue, Reply
 from retrieval.render.terminal import answer_text, outline_text
 
 PROMPT = "问> "
-MORE_WORDS = ("更多", "more")
-HELP = """直接输入问题，回答会引用讲话原文并注明出处。
-  更多 / more     下一批结果
+TERMINAL = (0, 0)  # the terminal's one conversation
+HELP = """直接输入问题，回答会引用讲话原文并注明出处；可以接着问（那第四部分呢、这篇讲话是谁讲的）。
+  更多 / 还有吗   下一批结果
   /speeches       收录的讲话
   /outline N      第 N 篇讲话（或其名称）的提纲
   /help           本说明
@@ -19,12 +20,11 @@ HELP = """直接输入问题，回答会引用讲话原文并注明出处。
 
 
 class Conversation:
-    """One terminal conversation: remembers the last question for 更多."""
+    """One terminal conversation: commands, and every other line a turn of the dialogue."""
 
     def __init__(self, asker: Asker) -> None:
         self.asker = asker
-        self.question: str | None = None
-        self.offset = 0
+        self.dialogue = Dialogue(asker)
 
     def respond(self, line: str) -> str | None:
         """The reply to one input line; None means the user wants to quit."""
@@ -39,26 +39,11 @@ class Conversation:
             return self.speeches()
         if line.split()[0] == "/outline":
             return self.outline(line.removeprefix("/outline").strip())
-        if line.lower() in MORE_WORDS:
-            return self.more()
-        return self.ask(line)
+        return self.turn(line)
 
-    def ask(self, question: str) -> str:
-        problem = self.asker.problem(question)
-        if problem:
-            return problem
-        self.question, self.offset = question, 0
-        return answer_text(self.asker.ask(question))
-
-    def more(self) -> str:
-        if self.question is None:
-            return "还没有提问。"
-        offset = self.offset + self.asker.top
-        answer = self.asker.ask(self.question, offset=offset)
-        if not answer.hits:
-            return "没有更多结果了。"
-        self.offset = offset
-        return answer_text(answer, first_number=offset + 1)
+    def turn(self, line: str) -> str:
+        """A question, a follow-up or small talk, as plain text."""
+        return reply_text(self.dialogue.respond(TERMINAL, line))
 
     def speeches(self) -> str:
         documents = self.asker.holder.engine.documents
@@ -75,6 +60,19 @@ class Conversation:
             return outline_text(find_document(engine, key))
         except DocumentNotFound as err:
             return str(err)
+
+
+def reply_text(reply: Reply) -> str:
+    if reply.kind == ANSWER and reply.answer is not None:
+        return answer_text(reply.answer, first_number=reply.offset + 1)
+    if reply.kind == NO_MORE:
+        return "没有更多结果了。"
+    if reply.kind == ABOUT and reply.fact and reply.fact.source:
+        return f"{reply.text}\n（出处：{reply.fact.source}）"
+    if reply.kind == CHOOSE:
+        names = "\n".join(f"  《{d.meta.title}》" for d in reply.choices)
+        return f"你问的是哪一篇讲话？请在问题里写上讲话的名称、年份或地区，例如：\n{names}"
+    return reply.text
 
 
 def run_chat(asker: Asker, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:

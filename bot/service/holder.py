@@ -27,6 +27,7 @@ class ReloadReport:
     documents: int = 0
     passages: int = 0
     warnings: list[str] = field(default_factory=list)
+    unchanged: int = 0  # warnings already reported by an earlier reload, for files unchanged since
 
 
 def corpus_warnings(engine: SearchEngine) -> list[str]:
@@ -34,6 +35,18 @@ def corpus_warnings(engine: SearchEngine) -> list[str]:
     warnings = [f"{doc.path}：删除 {len(doc.dropped)} 行" for doc in engine.documents if doc.dropped]
     warnings.extend(f"{p.path}：{p.reason}" for p in engine.corpus.bad_files)
     return warnings
+
+
+def warning_keys(engine: SearchEngine) -> list[tuple[str, tuple[str, str] | None]]:
+    """Each warning with what makes it the same warning next time (its text and its file's
+    content), or None for a file that could not be read: that one is reported every time."""
+    keyed: list[tuple[str, tuple[str, str] | None]] = []
+    for doc in engine.documents:
+        if doc.dropped:
+            warning = f"{doc.path}：删除 {len(doc.dropped)} 行"
+            keyed.append((warning, (warning, doc.content_hash)))
+    keyed.extend((f"{p.path}：{p.reason}", None) for p in engine.corpus.bad_files)
+    return keyed
 
 
 class EngineHolder:
@@ -48,6 +61,14 @@ class EngineHolder:
         self.engine = engine if engine is not None else SearchEngine.from_folder(self.folder)
         self._lock = asyncio.Lock()
         self.reloads = 0
+        self._reported: set[tuple[str, str]] = set()  # (warning, content hash) already reported
+
+    def _new_warnings(self, engine: SearchEngine) -> tuple[list[str], int]:
+        """The warnings not reported before for the same file content, and how many were."""
+        keyed = warning_keys(engine)
+        fresh = [warning for warning, key in keyed if key is None or key not in self._reported]
+        self._reported = {key for _, key in keyed if key is not None}
+        return fresh, len(keyed) - len(fresh)
 
     async def reload(self) -> ReloadReport:
         """Re-read the folder; keep the old engine if the new corpus is unusable."""
@@ -66,8 +87,9 @@ class EngineHolder:
             changes = compare(self.engine.corpus, new.corpus)
             self.engine = new
             self.reloads += 1
+            fresh, unchanged = self._new_warnings(new)
             return ReloadReport(
-                True, seconds, None, changes, len(new.documents), len(new.passages), corpus_warnings(new)
+                True, seconds, None, changes, len(new.documents), len(new.passages), fresh, unchanged
             )
 
 

@@ -13,6 +13,7 @@ Buttons carry keys the bot can resolve again after a restart or a reload:
 * ``cl|<page>``                        a page of the speech chooser for /commitments
 * ``cf|<doc>|<filter>|<page>``         a page of a speech's commitments of some kinds or horizons
 * ``cg|<doc>|<paragraph>|<filter>|<page>`` a paragraph, and back to its filtered page
+* ``w|<doc>|<wanted>``                 the speech picked for a question that named none (a part key or a fact)
 
 ``<doc>`` is a short hash of the doc_id, ``<qid>`` a short hash of the question; the
 question itself is found in the store, or rebuilt from the message the reply answers.
@@ -32,6 +33,7 @@ KEY_CHARS = 10
 SEPARATOR = "|"
 KINDS = {"m": 2, "p": 4, "s": 2, "l": 1, "o": 1}  # kind -> number of fields after it
 KINDS |= {"c": 2, "cp": 3, "cx": 1, "cl": 1, "cf": 3, "cg": 4}  # commitments (handlers/commitments.py)
+KINDS |= {"w": 2}  # which speech a question meant (bot/telegram/replies.py)
 MAX_DIGITS = 6  # page, paragraph and offset numbers: more comes only from a modified client
 
 

@@ -12,10 +12,11 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.service.catalog import document_kind
 from retrieval.corpus.document import OPENING, SECTION, Document, Paragraph
 from retrieval.corpus.references import chinese_number, part_label, reference
 from retrieval.render.highlight import mark
-from retrieval.render.terminal import hit_heading, outline_lines, partial_note
+from retrieval.render.terminal import hit_heading, outline_lines, partial_note, placeholder_note
 from retrieval.search.results import Answer, Hit
 
 LIMIT = 4096
@@ -105,6 +106,9 @@ def answer_html(answer: Answer, offset: int = 0, limit: int = LIMIT) -> Rendered
             break
         text += "\n\n" + block
         shown.append(hit)
+    note = placeholder_note(shown)
+    if note and length(text) + length(note) + 9 <= limit:
+        text += f"\n<i>{esc(note)}</i>"
     return Rendered(text, shown)
 
 
@@ -135,7 +139,7 @@ def paragraph_reference(document: Document, paragraph: Paragraph) -> str:
 
 
 def paragraph_html(document: Document, paragraph: Paragraph, terms: Iterable[str] = ()) -> str:
-    extras = "，".join(x for x in (document.meta.date, f"第{paragraph.number}段") if x)
+    extras = "，".join(x for x in (document.meta.speaker, document.meta.date, f"第{paragraph.number}段") if x)
     place = shorten(paragraph_reference(document, paragraph), HEADING_MAX)
     heading = f"<b>{esc(place)}（{esc(extras)}）</b>\n"
     return heading + quoted(document.paragraph_text(paragraph), terms, LIMIT - length(heading))
@@ -205,9 +209,13 @@ def speeches_html(documents: list[Document], page: int, per_page: int) -> str:
         return "语料中还没有讲话。"
     pages = (len(documents) + per_page - 1) // per_page
     lines = [f"<b>收录的讲话</b>（共 {len(documents)} 篇，第 {page + 1}/{pages} 页）"]
+    kind = None
     for number, document in enumerate(
         documents[page * per_page : (page + 1) * per_page], page * per_page + 1
     ):
+        if document_kind(document) != kind:
+            kind = document_kind(document)
+            lines.append(f"<u>{esc(kind)}</u>")
         details = " · ".join(x for x in (document.meta.speaker, document.meta.date) if x)
         lines.append(f"{number}. 《{esc(document.meta.title)}》" + (f" {esc(details)}" if details else ""))
     lines.append("\n选择一篇查看提纲。")
@@ -257,6 +265,8 @@ def reload_html(report, old_documents: int = 0, old_passages: int = 0) -> str:
         lines.extend(f"• {esc(w)}" for w in report.warnings[:30])
         if len(report.warnings) > 30:
             lines.append(f"…另有 {len(report.warnings) - 30} 条")
+    if getattr(report, "unchanged", 0):
+        lines.append(f"（另有 {report.unchanged} 条警告与上次相同、文件未改，不再重复列出）")
     return fit_lines(lines)
 
 

@@ -15,9 +15,13 @@ HELP = """<b>讲话问答机器人</b>
 • 任意聊天：输入 @我的用户名 加问题，分享引用的段落
 • 回答下方的按钮：「更多」看下一批结果，「全文」看整段原文
 
+• 接着问：「那第四部分呢」「还有吗」「这篇讲话是谁讲的」都会接着上一个问题回答
+• 讲话本身：谁讲的、什么时候、在什么会议上、有多长、有几个部分
+
 <b>命令</b>
-/speeches 收录的讲话与提纲
-/commitments [讲话] [目标/项目/要求/期限] [今年/规划期] 讲话中的承诺与要求，按类型和期限筛选，可导出 CSV
+/speeches [词语] 收录的讲话（可按标题、讲话人、年份、地区筛选，如 /speeches 市长）
+/outline [讲话] 讲话的提纲
+/commitments [词语] [目标/项目/要求/期限] [今年/规划期] 讲话中的承诺与要求，按类型和期限筛选，可导出 CSV
 /ask 问题 提问（群组中使用）
 /help 本说明"""
 
@@ -33,10 +37,13 @@ STALE = "结果已过期，请重新提问"
 ERROR = "抱歉，处理时出错了，请稍后再试。"
 ASK_USAGE = "用法：/ask 问题，例如：/ask 廉政责任书多久签一次"
 RELOADING = "正在重新载入语料，期间照常回答问题……"
+OUTLINE_USAGE = "用法：/outline 讲话名称（或年份、地区），例如：/outline 市长。也可以从下面选一篇："
+UNKNOWN_COMMAND = "没有 {command} 这个命令。"
 
 USER_COMMANDS = [
     BotCommand("ask", "提问：/ask 问题"),
-    BotCommand("speeches", "收录的讲话"),
+    BotCommand("speeches", "收录的讲话，可加词语筛选"),
+    BotCommand("outline", "讲话的提纲"),
     BotCommand("commitments", "讲话中的承诺与要求"),
     BotCommand("help", "使用说明"),
     BotCommand("start", "开始"),

@@ -157,9 +157,12 @@ def is_review_part(document: Document, paragraph: Paragraph) -> bool:
 def is_plan_part(document: Document, paragraph: Paragraph) -> bool:
     """Whether a paragraph is in a part whose title marks a work plan (2024年政府工作任务)."""
     section = document.section(paragraph.section)
-    if section is None or paragraph.kind in (OPENING, CLOSING):
+    if paragraph.appendix:  # an appendix after the closing (2026年省十件民生实事) can be a plan too
+        title = fold(paragraph.appendix)
+    elif section is None or paragraph.kind in (OPENING, CLOSING):
         return False
-    title = fold(section.title)
+    else:
+        title = fold(section.title)
     current = rules()
     return bool(current.plan_title.search(title)) and not current.plan_not_title.search(title)
 

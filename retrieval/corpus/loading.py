@@ -72,7 +72,9 @@ def parse_document(root: Path, path: Path, explicit: dict[str, Any] | None = Non
     if not any(p.indexed for p in paragraphs):
         raise BadFile("no speech paragraphs (only a title or headings)")
     fields = {**front, **(explicit or {})}
-    meta = metadata.build(relative.stem, header, fields)
+    meta = metadata.build(
+        relative.stem, header, fields, lines[first_body : first_body + metadata.OPENING_LINES]
+    )
     digest = hashlib.sha256((raw_text + repr(sorted(fields.items(), key=str))).encode()).hexdigest()
     return Document(
         doc_id=relative.with_suffix("").as_posix(),

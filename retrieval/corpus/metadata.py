@@ -21,6 +21,12 @@ CN_DATE_RE = re.compile(
 )
 CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 OCCASION_RE = re.compile(r"日\s*(?:在)?(.+?)(?:上|中)?$")
+OCCASION_AND_SPEAKER_RE = re.compile(r"^(.+?)(?:上\s+(\S.{1,29}))?$")
+# 我代表国务院，向第一届全国人民代表大会第二次会议提出…: the meeting, said in the opening
+OPENING_OCCASION_RE = re.compile(
+    r"[向在](第[一二三四五六七八九十]{1,3}届全国人民代表大会第[一二三四五六七八九十]{1,3}次会议)"
+)
+OPENING_LINES = 3
 FRONT_MATTER_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
@@ -81,15 +87,29 @@ def from_header(header: Header) -> dict[str, Any]:
             occasion = OCCASION_RE.search(line[date.end() - 1 :])
             if occasion and len(occasion.group(1)) > 1:
                 found["occasion"] = occasion.group(1).strip()
+                # ——2026年1月27日在…会议上 陕西省省长 赵刚: the speaker on the date line
+                place, speaker = OCCASION_AND_SPEAKER_RE.match(found["occasion"]).groups()  # type: ignore[union-attr]
+                if speaker and not header.speaker_line:
+                    found["occasion"], found["speaker"] = place, speaker
         else:
             found["occasion"] = line
     return found
 
 
-def build(stem: str, header: Header, explicit: dict[str, Any]) -> Metadata:
-    """Merge the three sources: explicit YAML wins, then the text header, then the file name."""
+def from_opening(lines: list[str]) -> dict[str, Any]:
+    """The meeting a report was given at, when its first lines say so (向第一届…第二次会议)."""
+    for line in lines[:OPENING_LINES]:
+        match = OPENING_OCCASION_RE.search(fold(line))
+        if match:
+            return {"occasion": match.group(1)}
+    return {}
+
+
+def build(stem: str, header: Header, explicit: dict[str, Any], opening: list[str] | None = None) -> Metadata:
+    """Merge the sources: explicit YAML wins, then the text header, then the opening lines,
+    then the file name."""
     named = from_file_name(stem)
-    texted = from_header(header)
+    texted = from_opening(opening or []) | from_header(header)
     merged: dict[str, Any] = {k: v for k, v in named.items() if k in FIELDS}
     merged.update(texted)
     merged.update({k: v for k, v in explicit.items() if k in FIELDS and v is not None})

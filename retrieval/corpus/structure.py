@@ -34,6 +34,7 @@ TITLE_RE = re.compile(
     rf"({'|'.join(sorted({*speech_words(), *TITLE_ENDINGS}, key=len, reverse=True))})(（[^）]*）)?$|^在.{{2,40}}(上|中)的"
 )
 DATE_LINE_RE = re.compile(r"^[—－\-]{1,3}|^[\d〇零一二三四五六七八九十]{4}\s*年.{1,6}月.{1,6}日")
+BARE_APPENDIX_RE = re.compile(r"^附件\s*\d*$")  # 附件1 alone: its title is the next line
 APPENDIX_RE = re.compile(r"^(附件|附录|名词解释|注释|附：.{0,20})\s*\d*[：:]?$")
 POINT_BOUNDARY_RE = re.compile(r"(?:^|(?<=\n)|[。！？；：!?;:][”’」』）)]*)\s*", re.M)
 POINT_RE = re.compile(
@@ -44,6 +45,10 @@ MAX_HEADING = 40
 MAX_HEADER_LINE = 60
 MAX_SENTENCE = 200
 MAX_POINT_LABEL = 30
+MAX_BARE_HEADING = 16
+MAX_SUB_HEADING = 80
+BARE_PUNCTUATION_RE = re.compile(r"[，。；：！？、,.;:!?“”\"（）()《》\d]")
+CLOSING_HEADINGS = frozenset({"结束语", "结语"})
 
 
 def cn_number(text: str) -> int:
@@ -115,6 +120,15 @@ def heading_title(rest: str) -> tuple[str, bool] | None:
     return None
 
 
+def sub_heading_title(rest: str) -> tuple[str, bool] | None:
+    """A sub-section heading's title: as `heading_title`, and also a line that is one longer
+    sentence alone (（四）推动供需高水平动态适配，在…投资。), a heading on its own line."""
+    parsed = heading_title(rest)
+    if parsed is None and rest.endswith("。") and "。" not in rest[:-1] and len(rest) <= MAX_SUB_HEADING:
+        return rest[:-1], False
+    return parsed
+
+
 def split_sentences(text: str, offset: int) -> list[tuple[int, int]]:
     """Sentence spans of a paragraph (absolute offsets); over-long sentences split at commas."""
     spans: list[tuple[int, int]] = []
@@ -139,11 +153,11 @@ def split_sentences(text: str, offset: int) -> list[tuple[int, int]]:
     return [(offset + b, offset + e) for b, e in result]
 
 
-def find_points(text: str, start: int, end: int) -> list[Point]:
+def find_points(text: str, start: int, end: int, expected: int = 1) -> tuple[list[Point], int]:
     """Points (一是/二是, 一要, 第一, 1.) that open a sentence or follow a colon inside
-    text[start:end], numbered 1, 2, 3… in order."""
+    text[start:end], numbered 1, 2, 3… in order, continuing from `expected` (第二 may open
+    the paragraph after 第一's); returns them and the number the next point would have."""
     starts: list[tuple[int, str]] = []
-    expected = 1
     for boundary in POINT_BOUNDARY_RE.finditer(text, start, end):
         match = POINT_RE.match(text, boundary.end(), end)
         if not match:
@@ -159,10 +173,11 @@ def find_points(text: str, start: int, end: int) -> list[Point]:
         starts.append(
             (match.start(), point_label(text[match.start() : sentence_end.end() if sentence_end else end]))
         )
-    return [
+    points = [
         Point(label, begin, starts[i + 1][0] if i + 1 < len(starts) else end)
         for i, (begin, label) in enumerate(starts)
     ]
+    return points, expected
 
 
 def point_label(sentence: str) -> str:
@@ -179,7 +194,42 @@ def parse_body(lines: list[str], text: str, first_body_line: int) -> tuple[list[
     paragraphs, sections = _parse_body(lines, text, first_body_line, PART_RE, SUBSECTION_RE)
     if not sections:
         paragraphs, sections = _parse_body(lines, text, first_body_line, SUBSECTION_RE, None)
+    if not sections:  # 关于国内建设 / 关于外交工作 / 结束语: headings without numbers
+        headings = bare_headings(lines, first_body_line)
+        if len(headings) >= 2:
+            paragraphs, sections = _parse_body(lines, text, first_body_line, PART_RE, SUBSECTION_RE, headings)
+    if not sections:  # parts opened only by a repeated 各位代表！, titled by their first clause
+        headings = salutation_parts(lines, first_body_line)
+        if len(headings) >= 2:
+            paragraphs, sections = _parse_body(lines, text, first_body_line, PART_RE, SUBSECTION_RE, headings)
     return paragraphs, sections
+
+
+def bare_headings(lines: list[str], first_body_line: int) -> dict[int, str]:
+    """Lines that are headings without a number (关于外交工作): short, no punctuation, not a
+    salutation, followed by a paragraph; 结束语 is left to the closing."""
+    found = {}
+    for index in range(first_body_line, len(lines) - 1):
+        line = lines[index]
+        if (
+            2 <= len(line) <= MAX_BARE_HEADING
+            and not BARE_PUNCTUATION_RE.search(line)
+            and not SALUTATION_RE.match(line)
+            and line not in CLOSING_HEADINGS
+        ):
+            found[index] = line
+    return found
+
+
+def salutation_parts(lines: list[str], first_body_line: int) -> dict[int, str]:
+    """Each 各位代表！ after the first opens a part, titled by the first clause after it."""
+    salutations = [i for i in range(first_body_line + 1, len(lines) - 1) if SALUTATION_RE.match(lines[i])]
+    return {i: first_clause(lines[i + 1]) for i in salutations}
+
+
+def first_clause(line: str) -> str:
+    clause = re.split(r"[，。；：！？,;:!?]", line, maxsplit=1)[0]
+    return clause if len(clause) <= MAX_POINT_LABEL else clause[:MAX_POINT_LABEL] + "…"
 
 
 def _parse_body(
@@ -188,10 +238,16 @@ def _parse_body(
     first_body_line: int,
     part_re: re.Pattern[str],
     sub_re: re.Pattern[str] | None,
+    headings: dict[int, str] | None = None,
 ) -> tuple[list[Paragraph], list[Section]]:
+    """Paragraphs and parts. Parts are lines numbered in order (一、二、…) — or, given
+    `headings`, those lines — until an appendix (附件, 名词解释) begins. A numbered line
+    inside a part whose numbering restarted at 一 is a list item, not the next part."""
     paragraphs: list[Paragraph] = []
     sections: list[Section] = []
     offset = 0
+    listing: list[int] = []  # the next number of each open list of 一、二、… items, outermost first
+    in_appendix = False
     for index, line in enumerate(lines):
         number = index + 1
         paragraph = Paragraph(number=number, start=offset, end=offset + len(line), kind=OPENING)
@@ -201,15 +257,31 @@ def _parse_body(
             paragraph.kind = HEADER
             continue
         current = sections[-1] if sections else None
-        part = part_re.match(line)
-        sub = sub_re.match(line) if sub_re else None
+        in_appendix = in_appendix or bool(current and APPENDIX_RE.match(line))
+        part = None if in_appendix or headings is not None else part_re.match(line)
+        sub = sub_re.match(line) if sub_re and not in_appendix else None
         parsed = (heading_title(part.group(2)) if part.group(2) else ("", False)) if part else None
-        if part and parsed and cn_number(part.group(1)) == len(sections) + 1:
+        if part:
+            item = cn_number(part.group(1))
+            if sections and item == 1:  # a list inside the part (perhaps inside another list)
+                listing.append(2)
+                parsed = None
+            elif item in listing:  # the next item of an open list: close the lists inside it
+                del listing[len(listing) - listing[::-1].index(item) :]  # the innermost such list
+                listing[-1] += 1
+                parsed = None
+            elif item != len(sections) + 1:
+                parsed = None
+        if headings is not None and index in headings and not in_appendix:
+            parsed = (headings[index], False)
+        if parsed is not None and (part or headings is not None):
             title, inline = parsed
             sections.append(Section(len(sections) + 1, title, number, inline))
             current = sections[-1]
+            listing = []
             paragraph.kind = SECTION if inline else HEADING
-        elif sub and current and (parsed := heading_title(sub.group(2))):
+        elif sub and current and (parsed := sub_heading_title(sub.group(2))):
+            listing = []
             if cn_number(sub.group(1)) == len(current.subsections) + 1:
                 title, inline = parsed
                 current.subsections.append(Subsection(len(current.subsections) + 1, title, number))
@@ -222,36 +294,56 @@ def _parse_body(
             paragraph.section = current.number
             paragraph.subsection = len(current.subsections) or None
     _mark_closing(paragraphs, lines, sections)
+    expected, place = 1, None
     for paragraph in paragraphs:
+        if paragraph.kind == HEADING or (paragraph.section, paragraph.subsection) != place:
+            expected, place = 1, (paragraph.section, paragraph.subsection)  # points restart under a heading
         if paragraph.indexed:
             paragraph.sentences = split_sentences(lines[paragraph.number - 1], paragraph.start)
-            paragraph.points = find_points(text, paragraph.start, paragraph.end)
+            paragraph.points, expected = find_points(text, paragraph.start, paragraph.end, expected)
     return paragraphs, sections
 
 
 def _mark_closing(paragraphs: list[Paragraph], lines: list[str], sections: list[Section]) -> None:
     """After the last part, the last paragraph addressed to the audience (同志们，…) and
-    everything after it are the closing; an appendix heading (名词解释) after it opens an appendix."""
+    everything after it are the closing; an appendix heading (附件1, 名词解释) after the last
+    part opens an appendix, whose paragraphs are closing paragraphs labelled with it."""
     if not sections:
         return
     last_heading = sections[-1].paragraph
+    after = paragraphs[last_heading:]
+    appendix_at = next((p.number for p in after if APPENDIX_RE.match(lines[p.number - 1])), None)
     candidates = [
         p
-        for p in paragraphs[last_heading:]
+        for p in after
         if p.kind == SECTION
+        and (appendix_at is None or p.number < appendix_at)
         and (CLOSING_START_RE.match(lines[p.number - 1]) or SALUTATION_RE.match(lines[p.number - 1]))
     ]
-    if not candidates:
+    headed = next((p.number for p in after if lines[p.number - 1] in CLOSING_HEADINGS), None)
+    if headed is not None and (appendix_at is None or headed < appendix_at):
+        first: int | None = headed  # 结束语 on a line of its own
+    elif candidates:
+        first = candidates[-1].number
+    else:
+        first = appendix_at
+    if first is None:
         return
     appendix: str | None = None
-    for paragraph in paragraphs[candidates[-1].number - 1 :]:
+    titled = False  # whether the appendix's own title line (after a bare 附件1) was taken
+    for paragraph in paragraphs[first - 1 :]:
         line = lines[paragraph.number - 1]
+        heading = False
+        bare = bool(appendix and not titled and BARE_APPENDIX_RE.match(appendix))
         if APPENDIX_RE.match(line):
-            appendix = line.rstrip("：:")
+            name = line.rstrip("：:")
+            appendix, titled, heading = (f"{appendix} {name}" if bare else name), bare, True
+        elif bare and len(line) <= MAX_HEADER_LINE and not SENTENCE_END_RE.search(line):
+            appendix, titled, heading = f"{appendix} {line}", True, True
+        else:
+            titled = True
         paragraph.section = None
         paragraph.subsection = None
         paragraph.appendix = appendix
-        if SALUTATION_RE.match(line) or line == appendix:
-            paragraph.kind = HEADING
-        else:
-            paragraph.kind = CLOSING
+        heading = heading or line in CLOSING_HEADINGS
+        paragraph.kind = HEADING if SALUTATION_RE.match(line) or heading else CLOSING

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from retrieval.corpus.document import CLOSING, OPENING, Document
 from retrieval.corpus.loading import Corpus
 from retrieval.corpus.references import chinese_number
@@ -11,8 +13,8 @@ from retrieval.search.results import Answer, Hit
 
 
 def hit_heading(hit: Hit) -> str:
-    """Reference, date and paragraph of a hit on one line."""
-    extras = [x for x in (hit.date, f"第{hit.paragraph}段") if x]
+    """Reference, speaker, date and paragraph of a hit on one line."""
+    extras = [x for x in (hit.speaker, hit.date, f"第{hit.paragraph}段") if x]
     return f"{hit.reference}（{'，'.join(extras)}）"
 
 
@@ -24,7 +26,17 @@ def answer_text(answer: Answer, first_number: int = 1) -> str:
     for number, hit in enumerate(answer.hits, start=first_number):
         quote = mark(hit.quote, answer.terms, "【", "】")
         blocks.append(f"{number}. {hit_heading(hit)}\n   「{quote}」")
-    return "\n\n".join(blocks)
+    note = placeholder_note(answer.hits)
+    return "\n\n".join([*blocks, note] if note else blocks)
+
+
+PLACEHOLDER_RE = re.compile(r"(?<![A-Za-z])X{1,3}(?![A-Za-z])")
+PLACEHOLDER_NOTE = "（注：XX、X 是原文隐去的名称或数字，语料里没有原来的写法。）"
+
+
+def placeholder_note(hits: list[Hit]) -> str | None:
+    """A note under quotes that hold the sample speech's blanks (XX市, X次), else None."""
+    return PLACEHOLDER_NOTE if any(PLACEHOLDER_RE.search(hit.quote) for hit in hits) else None
 
 
 def partial_note(answer: Answer) -> str:
@@ -52,14 +64,18 @@ def outline_lines(document: Document) -> list[str]:
         lines.append("开场白")
     for section in document.sections:
         lines.append(f"{chinese_number(section.number)}、{section.title}")
-        section_paragraphs = [p for p in document.paragraphs if p.section == section.number]
-        for subsection in section.subsections:
-            lines.append(f"  （{chinese_number(subsection.number)}）{subsection.title}")
-        for paragraph in section_paragraphs:
+        shown = 0  # sub-sections listed so far: each goes above its own points
+        for paragraph in (p for p in document.paragraphs if p.section == section.number):
+            while shown < (paragraph.subsection or 0):
+                subsection = section.subsections[shown]
+                lines.append(f"  （{chinese_number(subsection.number)}）{subsection.title}")
+                shown += 1
             indent = "    " if paragraph.subsection else "  "
             lines.extend(f"{indent}{point.label}" for point in paragraph.points)
-    if any(p.kind == CLOSING for p in document.paragraphs):
+    if any(p.kind == CLOSING and not p.appendix for p in document.paragraphs):
         lines.append("结束语")
+    appendices = dict.fromkeys(p.appendix for p in document.paragraphs if p.appendix and p.kind == CLOSING)
+    lines.extend(f"附：{name}" for name in appendices if name)
     return lines
 
 

@@ -4,6 +4,7 @@ passages become hits with exact quotes and references."""
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,9 @@ HEADING_WEIGHT = 0.5  # share of a word's idf earned by appearing in a title abo
 COMMITMENT_WEIGHT = 0.3  # share of the question's idf a commitment passage earns (commitment questions)
 DEFINITION_WEIGHT = 0.5  # share of a phrase's idf earned by a passage that defines it (提升效能，就要…)
 FOCUS_WEIGHT = 0.5  # share of a focus word's idf (什么「要求」) earned by a passage that has it
+# A question "word" holding an interrogative, a particle or a word for the speech itself is a
+# segmentation leftover (由谁来, 提了, 报告提), never a word the partial-match note should name.
+DEBRIS_RE = re.compile(r"[谁啥哪吗呢吧了么]|什么|怎|讲话|报告")
 
 
 def proximity_bonus(folded_text: str, phrases: list[list[str]], idf: dict[str, float]) -> float:
@@ -316,12 +320,23 @@ class SearchEngine:
         return found
 
     def unmatched(self, hit: Hit, words: list[str]) -> list[str]:
-        """The question's words (and their synonyms) that the hit's paragraph does not have."""
+        """The question's whole words that the hit's paragraph really lacks: not segmentation
+        debris (a single character, a piece glued to 谁/了/报告…), not a word of the speech's
+        title, and not a word said by a synonym or by all of its sub-words."""
         document = self.corpus.document(hit.doc_id)
         assert document is not None
         paragraph = document.paragraphs[hit.paragraph - 1]
         text = fold(document.paragraph_text(paragraph))
-        return [w for w in words if not says(text, spellings(w))]
+        title = fold(document.meta.title)
+        return [
+            w
+            for w in words
+            if len(w) > 1
+            and not DEBRIS_RE.search(w)
+            and w not in title
+            and not says(text, spellings(w))
+            and not ((pieces := sub_words(w)) and all(piece in text for piece in pieces))
+        ]
 
     def hit(self, passage: Passage, score: float, coverage: float, matched: list[str]) -> Hit:
         document = self.documents[passage.doc]
@@ -358,4 +373,5 @@ class SearchEngine:
                 point.label if point else None,
             ),
             matched_terms=tuple(matched),
+            speaker=document.meta.speaker,
         )

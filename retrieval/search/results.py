@@ -26,6 +26,7 @@ class Hit:
     coverage: float  # share of the question's idf mass found in the quote's paragraph
     reference: str
     matched_terms: tuple[str, ...]
+    speaker: str | None = None  # the speech's speaker, when its text says
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

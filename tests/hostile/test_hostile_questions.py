@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from bot.service.holder import ReloadReport
+from bot.service.small_talk import OPENERS
 from bot.telegram import texts
 from bot.telegram.html import answer_html, inline_hit_html, not_found_html, reload_html
 from retrieval.corpus.loading import CorpusChanges
@@ -16,6 +17,7 @@ from tests.support.fake_telegram import BOT_USERNAME, message, update
 from tests.support.html_check import TelegramHTMLError, check
 from tests.support.loop_bot import ADMIN
 
+CONVERSATION_REPLIES = tuple(OPENERS.values())
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 LOOK_ALIKES = [
@@ -90,6 +92,8 @@ def assert_answer_or_refusal(question: str, replies: list[str], limit: int = 500
         assert f"问题太长（{len(question)} 字）" in reply and f"{limit} 字以内" in reply
     elif any("\ud800" <= c <= "\udfff" for c in question):
         assert "无法识别的字符" in reply
+    elif reply.startswith(CONVERSATION_REPLIES):  # small talk or another language: no quote
+        assert "<blockquote>" not in reply
     else:
         assert reply.startswith("问：<b>")
         assert "<blockquote>" in reply or "没有找到" in reply or "没有可检索的词语" in reply

@@ -17,6 +17,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.ops.metrics import Metrics, Timer, metrics_of, observe_answer
+from bot.service.conversation import ABOUT, ANSWER, CHOOSE, NO_MORE, Reply
 from bot.telegram import texts
 from bot.telegram.callbacks import Callback, find_by_key, question_key
 from bot.telegram.handlers.common import (
@@ -26,6 +27,7 @@ from bot.telegram.handlers.common import (
     is_admin,
     mentions_bot,
     message_of,
+    query_of,
     question_in,
     strip_mention,
 )
@@ -44,6 +46,7 @@ from bot.telegram.keyboards import (
     label,
     paragraph_keyboard,
 )
+from bot.telegram.replies import about_html, choose_html, choose_keyboard
 from bot.telegram.state import BotState, get_state
 from retrieval.search.results import Answer
 
@@ -62,12 +65,31 @@ def answer_page(
 ) -> tuple[str, InlineKeyboardMarkup | None, Answer]:
     """`answer_view` and the Answer it shows (for metrics and the log)."""
     answer = state.asker.ask(question, offset=offset)
+    text, keyboard = answer_rendered(state, question, offset, answer)
+    return text, keyboard, answer
+
+
+def answer_rendered(
+    state: BotState, question: str, offset: int, answer: Answer
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """An answer page as HTML and its keyboard (全文 per hit, 上一页/更多)."""
     qid = state.questions.put(question)
     if offset > 0 and not answer.hits:
-        return no_more_html(question), answer_keyboard(qid, offset, state.asker.top, [], False), answer
+        return no_more_html(question), answer_keyboard(qid, offset, state.asker.top, [], False)
     rendered = answer_html(answer, offset)
     more = answer.more or len(rendered.shown) < len(answer.hits)
-    return rendered.text, answer_keyboard(qid, offset, state.asker.top, rendered.shown, more), answer
+    return rendered.text, answer_keyboard(qid, offset, state.asker.top, rendered.shown, more)
+
+
+def reply_view(state: BotState, question: str, reply: Reply) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Any turn of the conversation as HTML and its keyboard."""
+    if reply.kind in (ANSWER, NO_MORE) and reply.answer is not None and reply.question:
+        return answer_rendered(state, reply.question, reply.offset, reply.answer)
+    if reply.kind == ABOUT:
+        return about_html(question, reply), None
+    if reply.kind == CHOOSE:
+        return choose_html(question, reply), choose_keyboard(reply)
+    return esc(reply.text), None
 
 
 async def reply_answer(
@@ -79,15 +101,28 @@ async def reply_answer(
 ) -> None:
     timer = Timer()
     via = "private" if message.chat.type == ChatType.PRIVATE else "group"
-    problem = state.asker.problem(question)
-    if problem:
-        await message.reply_text(esc(problem), do_quote=True)
-        observe_answer(metrics, via, question, None, 0.0, timer(), update_id, state.settings.log_questions)
-        return
-    text, keyboard, answer = await asyncio.to_thread(answer_page, state, question, 0)
+    user = message.from_user.id if message.from_user else 0
+    reply = await asyncio.to_thread(state.dialogue.respond, (message.chat.id, user), question)
+    text, keyboard = reply_view(state, question, reply)
     searched = timer()
     await message.reply_text(text, reply_markup=keyboard, do_quote=True)
+    answer = reply.answer if reply.kind == ANSWER else None
     observe_answer(metrics, via, question, answer, searched, timer(), update_id, state.settings.log_questions)
+
+
+async def chosen_button(update: Update, context: ContextTypes.DEFAULT_TYPE, callback: Callback) -> bool:
+    """A speech picked for a question that named none: the part or fact asked, as a new message."""
+    state = get_state(context)
+    document = find_by_key(state.holder.engine.documents, callback.fields[0])
+    query = query_of(update)
+    message = query.message
+    if document is None or not isinstance(message, Message):
+        return False
+    key = (message.chat.id, query.from_user.id)
+    reply = await asyncio.to_thread(state.dialogue.chosen, key, document, callback.fields[1])
+    text, keyboard = reply_view(state, reply.question or document.meta.title, reply)
+    await context.bot.send_message(message.chat.id, text, reply_markup=keyboard)
+    return True
 
 
 def recover_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qid: str) -> str | None:

@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.telegram import texts
 from bot.telegram.callbacks import decode
-from bot.telegram.handlers.answers import page_button, paragraph_button
+from bot.telegram.handlers.answers import chosen_button, page_button, paragraph_button
 from bot.telegram.handlers.browsing import list_button, outline_button, part_button
 from bot.telegram.handlers.common import query_of
 
@@ -30,3 +30,4 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 BUTTONS = {"m": page_button, "p": paragraph_button, "s": part_button, "l": list_button, "o": outline_button}
+BUTTONS |= {"w": chosen_button}

@@ -19,11 +19,13 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.service.answering import DocumentNotFound, find_document
+from bot.service.catalog import matching, ordered
 from bot.telegram import texts
 from bot.telegram.callbacks import decode, doc_key, find_by_key
 from bot.telegram.handlers.common import message_of, query_of
 from bot.telegram.html import LIMIT, esc, length, paragraph_html, quoted
 from bot.telegram.keyboards import SPEECHES_PER_PAGE, button, speeches_keyboard
+from bot.telegram.replies import documents_keyboard, filtered_speeches_html
 from bot.telegram.state import get_state
 from retrieval.corpus.document import Document
 from retrieval.render.commitments import (
@@ -198,7 +200,7 @@ def commitments_keyboard(
 
 
 def chooser_keyboard(documents: list[Document], page: int) -> InlineKeyboardMarkup | None:
-    return speeches_keyboard(documents, page, "c", "cl", 0)
+    return speeches_keyboard(ordered(documents), page, "c", "cl", 0)
 
 
 def csv_filename(document: Document) -> str:
@@ -217,7 +219,7 @@ def page_view(
     pages = max(1, (len(items) + PER_PAGE - 1) // PER_PAGE)
     page = min(max(page, 0), pages - 1)
     text, shown = commitments_page_html(document, items, page, chosen)
-    chooser_page = engine.documents.index(document) // SPEECHES_PER_PAGE
+    chooser_page = ordered(engine.documents).index(document) // SPEECHES_PER_PAGE
     return text, commitments_keyboard(document, items, shown, page, chooser_page, chosen)
 
 
@@ -241,10 +243,12 @@ async def on_commitments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not key and len(engine.documents) != 1:
         await message.reply_text(CHOOSE, reply_markup=chooser_keyboard(engine.documents, 0))
         return
+    found = matching(engine.documents, key) if key else engine.documents[:1]
     try:
-        document = find_document(engine, key) if key else engine.documents[0]
-    except DocumentNotFound as err:
-        await message.reply_text(esc(str(err)), do_quote=True)
+        document = found[0] if len(found) == 1 else find_document(engine, key)
+    except DocumentNotFound:  # several or none match the words: the list, titles with buttons
+        text = filtered_speeches_html(found, key, len(engine.documents))
+        await message.reply_text(text, reply_markup=documents_keyboard(found, "c", 0), do_quote=True)
         return
     text, keyboard = await asyncio.to_thread(page_view, engine, document, 0, chosen)
     await message.reply_text(text, reply_markup=keyboard)
