@@ -144,11 +144,11 @@ async def run(settings: Settings, token: str, stop: asyncio.Event | None = None)
         if settings.webhook_url:
             path = urlparse(settings.webhook_url).path or "/"
             web = web_application(status, metrics, path, settings.secret_token)
-            servers.append(await start_server(web, settings.listen, settings.port))
+            servers.append(await start_server(web, settings.listen, settings.port, metrics))
             log.info("webhook server on %s:%d: %s, /healthz, /metrics", settings.listen, settings.port, path)
         if settings.metrics_port:
             web = web_application(status, metrics)
-            servers.append(await start_server(web, settings.metrics_listen, settings.metrics_port))
+            servers.append(await start_server(web, settings.metrics_listen, settings.metrics_port, metrics))
             log.info("health and metrics on %s:%d", settings.metrics_listen, settings.metrics_port)
 
         log.info("loading corpus %s", settings.corpus)
