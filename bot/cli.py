@@ -156,6 +156,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not token:
         print(f"请设置环境变量 {TOKEN_ENV}（Telegram 机器人令牌）", file=sys.stderr)
         return 2
+    from bot.ops.logs import install_excepthook
+
+    install_excepthook(secrets=(token,))  # until serve() sets up logging with the secret as well
     try:
         settings = build_settings(args.config, _serve_overrides(args))
         check_serving(settings)

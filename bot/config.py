@@ -18,6 +18,7 @@ TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CORPUS_ENV = "SPEECHBOT_CORPUS"
 SECRET_ENV = "SPEECHBOT_SECRET_TOKEN"  # the webhook secret, kept off the command line (ps shows it)
 MAX_QUESTION_CHARS = 500
+MAX_QUESTION_WORDS = 50  # ordinary questions have under 20; each word costs search time
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 LOG_FORMATS = ("text", "json")
 MIN_SECRET_CHARS = 32
@@ -25,6 +26,17 @@ MIN_SECRET_DISTINCT = 10  # `openssl rand -hex 32` has 16 distinct characters; "
 SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a secret_token
 PLACEHOLDER_WORDS = ("change", "placeholder", "example", "secret", "replace", "your", "token", "xxxx")
 GENERATE_SECRET = "openssl rand -hex 32"
+
+
+POSITIVE_INTEGERS = (
+    "top",
+    "max_question_chars",
+    "max_question_words",
+    "max_upload_bytes",
+    "user_questions_in_flight",
+    "user_questions_per_minute",
+    "concurrent_searches",
+)
 
 
 class ConfigError(ValueError):
@@ -47,6 +59,10 @@ class Settings:
     api_base_url: str | None = None  # e.g. http://127.0.0.1:8081/bot; None: api.telegram.org
     top: int = 3
     max_question_chars: int = MAX_QUESTION_CHARS
+    max_question_words: int = MAX_QUESTION_WORDS
+    user_questions_in_flight: int = 2  # one user's questions being answered at once; more: "please wait"
+    user_questions_per_minute: int = 20  # one user's questions in any minute; more: "too often"
+    concurrent_searches: int = 2  # searches running at once, across all users (about the cores)
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     log_format: str = "text"  # "json": one JSON object per log line
     log_questions: bool = False  # True: answered-question log lines carry the question's text
@@ -88,7 +104,12 @@ def _convert(name: str, value: Any) -> Any:
     if name == "admins":
         items = value if isinstance(value, list | tuple) else [value]
         return [int(item) for item in items]
-    if name in ("port", "top", "max_question_chars", "max_upload_bytes", "metrics_port"):
+    if name in POSITIVE_INTEGERS:
+        number = int(value)
+        if number < 1:
+            raise ValueError(value)
+        return number
+    if name in ("port", "metrics_port"):
         return int(value)
     if name == "log_questions":
         return _boolean(value)

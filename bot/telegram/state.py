@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from bot.service.answering import Asker
 from bot.service.holder import EngineHolder, Stats
+from bot.service.limits import SearchSlots, UserLimits
 from bot.telegram.callbacks import QuestionStore
 
 
@@ -19,9 +20,16 @@ class BotState:
     stats: Stats = field(default_factory=Stats)
     questions: QuestionStore = field(default_factory=QuestionStore)
     asker: Asker = field(init=False)
+    limits: UserLimits = field(init=False)
+    slots: SearchSlots = field(init=False)
 
     def __post_init__(self) -> None:
-        self.asker = Asker(self.holder, self.stats, self.settings.top, self.settings.max_question_chars)
+        settings = self.settings
+        self.asker = Asker(
+            self.holder, self.stats, settings.top, settings.max_question_chars, settings.max_question_words
+        )
+        self.limits = UserLimits(settings.user_questions_in_flight, settings.user_questions_per_minute)
+        self.slots = SearchSlots(settings.concurrent_searches)
 
 
 def get_state(context: ContextTypes.DEFAULT_TYPE) -> BotState:

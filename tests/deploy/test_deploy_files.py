@@ -69,13 +69,32 @@ def test_dockerfile_copies_what_exists_and_a_pinned_base_image():
                 assert (ROOT / source).exists(), source
 
 
-def test_the_lock_pins_every_runtime_dependency():
+def locked(path: Path) -> dict[str, str]:
+    """name -> version of a lock file, checking that each entry is pinned and hashed."""
     lock = {}
-    for line in (DEPLOY / "requirements.lock").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, _, version = line.partition("==")
-            assert version and re.fullmatch(r"[\w.]+", version), f"not pinned: {line}"
-            lock[canonical(name)] = version
+    for entry in re.split(r"\n(?=\S)", path.read_text()):
+        if not entry.strip() or entry.startswith("#"):
+            continue
+        first = entry.splitlines()[0]
+        name, _, version = first.removesuffix("\\").strip().partition("==")
+        assert version and re.fullmatch(r"[\w.]+", version), f"not pinned: {first}"
+        assert re.search(r"--hash=sha256:[0-9a-f]{64}", entry), f"no hash: {first}"
+        lock[canonical(name)] = version
+    return lock
+
+
+def test_the_install_uses_hashes_and_upgrades_pip_first():
+    install = (DEPLOY / "install.sh").read_text()
+    assert "--require-hashes -r \"$SRC/deploy/tools.lock\"" in install
+    assert "--require-hashes -r \"$SRC/deploy/requirements.lock\"" in install
+    assert install.index("tools.lock") < install.index("requirements.lock\"")
+    tools = locked(DEPLOY / "tools.lock")
+    assert set(tools) == {"pip", "setuptools"}
+    assert int(tools["pip"].split(".")[0]) >= 25 and int(tools["setuptools"].split(".")[0]) >= 78
+
+
+def test_the_lock_pins_every_runtime_dependency():
+    lock = locked(DEPLOY / "requirements.lock")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     from packaging.requirements import Requirement
 

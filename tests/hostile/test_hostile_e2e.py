@@ -45,7 +45,7 @@ def launch(e2e_services, tmp_path):
 
 @pytest.fixture
 def client(e2e_services):
-    with BotClient(e2e_services, token=DEFAULT_TOKEN, transport="direct") as tg:
+    with BotClient(e2e_services, token=DEFAULT_TOKEN) as tg:
         yield tg
         tg.reset()
 

@@ -3,8 +3,8 @@ inline mode. Rendering lives in html/keyboards, answering in bot.service, state 
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import re
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -17,6 +17,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.ops.metrics import Metrics, Timer, metrics_of, observe_answer
+from bot.service.limits import Refused
 from bot.telegram import texts
 from bot.telegram.callbacks import Callback, find_by_key, question_key
 from bot.telegram.handlers.common import (
@@ -26,6 +27,7 @@ from bot.telegram.handlers.common import (
     is_admin,
     mentions_bot,
     message_of,
+    query_of,
     question_in,
     strip_mention,
 )
@@ -49,6 +51,18 @@ from retrieval.search.results import Answer
 
 log = logging.getLogger(__name__)
 INLINE_TOP = 5
+INLINE_OFFSET = re.compile(r"[0-9]{1,3}")  # ASCII digits only ("²".isdigit() is true); at most 999
+
+
+def inline_offset(text: str) -> int:
+    """The offset of an inline query's next page: what the bot sent as next_offset, else 0."""
+    return int(text) if INLINE_OFFSET.fullmatch(text) else 0
+
+
+def sender_id(message: Message) -> int:
+    """Whom a message's question counts against: its sender, else (a channel, an anonymous
+    admin) the chat it came from."""
+    return message.from_user.id if message.from_user else message.chat.id
 
 
 def answer_view(state: BotState, question: str, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -84,7 +98,13 @@ async def reply_answer(
         await message.reply_text(esc(problem), do_quote=True)
         observe_answer(metrics, via, question, None, 0.0, timer(), update_id, state.settings.log_questions)
         return
-    text, keyboard, answer = await asyncio.to_thread(answer_page, state, question, 0)
+    try:
+        with state.limits.question(sender_id(message)):
+            text, keyboard, answer = await state.slots.run(answer_page, state, question, 0)
+    except Refused as refusal:
+        await message.reply_text(esc(str(refusal)), do_quote=True)
+        observe_answer(metrics, via, question, None, 0.0, timer(), update_id, state.settings.log_questions)
+        return
     searched = timer()
     await message.reply_text(text, reply_markup=keyboard, do_quote=True)
     observe_answer(metrics, via, question, answer, searched, timer(), update_id, state.settings.log_questions)
@@ -153,20 +173,26 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE, callba
     question = recover_question(update, context, qid)
     if question is None:
         return False
-    text, keyboard = await asyncio.to_thread(answer_view, get_state(context), question, offset)
+    state = get_state(context)
+    with state.limits.question(query_of(update).from_user.id):  # Refused: on_button shows it
+        text, keyboard = await state.slots.run(answer_view, state, question, offset)
     await edit(update, text, keyboard)
     return True
 
 
 async def paragraph_button(update: Update, context: ContextTypes.DEFAULT_TYPE, callback: Callback) -> bool:
     key, number, qid, offset = callback.fields[0], callback.number(1), callback.fields[2], callback.number(3)
-    engine = get_state(context).holder.engine
+    state = get_state(context)
+    engine = state.holder.engine
     document = find_by_key(engine.documents, key)
     paragraph = document.paragraph(number) if document else None
     if document is None or paragraph is None or not paragraph.indexed:
         return False
     question = recover_question(update, context, qid)
-    terms = engine.ask(question, top=1).terms if question else []
+    terms: list[str] = []
+    if question and not state.asker.problem(question):
+        with state.limits.question(query_of(update).from_user.id):  # Refused: on_button shows it
+            terms = (await state.slots.run(engine.ask, question, 1)).terms
     text = paragraph_html(document, paragraph, terms)
     await edit(update, text, paragraph_keyboard(document, part_key(paragraph), qid, offset))
     return True
@@ -189,8 +215,13 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 metrics_of(context), "inline", question, None, 0.0, timer(), update.update_id, show
             )
         return
-    offset = int(inline.offset) if inline.offset.isdigit() else 0
-    answer = await asyncio.to_thread(state.holder.engine.ask, question, INLINE_TOP, offset)
+    offset = inline_offset(inline.offset)
+    try:
+        with state.limits.question(inline.from_user.id):
+            answer = await state.slots.run(state.holder.engine.ask, question, INLINE_TOP, offset)
+    except Refused:
+        await inline.answer([], cache_time=0, is_personal=True)
+        return
     searched = timer()
     results = [
         InlineQueryResultArticle(

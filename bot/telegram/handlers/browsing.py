@@ -9,6 +9,7 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
+from bot.telegram import texts
 from bot.telegram.callbacks import Callback, find_by_key
 from bot.telegram.handlers.common import edit, message_of, query_of
 from bot.telegram.html import (
@@ -24,6 +25,7 @@ from bot.telegram.keyboards import (
 from bot.telegram.state import get_state
 
 log = logging.getLogger(__name__)
+MAX_PART_MESSAGES = 3  # one button press sends at most this many messages
 
 
 async def on_speeches(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -39,6 +41,8 @@ async def part_button(update: Update, context: ContextTypes.DEFAULT_TYPE, callba
     messages = part_messages(document, callback.fields[1]) if document else []
     if not messages or message is None:
         return False
+    if len(messages) > MAX_PART_MESSAGES:
+        messages = [*messages[: MAX_PART_MESSAGES - 1], texts.PART_TOO_LONG]
     for text in messages:
         await context.bot.send_message(message.chat.id, text)
     return True
