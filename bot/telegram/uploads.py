@@ -12,6 +12,7 @@ from retrieval.corpus.loading import SKIPPED_NAMES, parse_document
 from retrieval.corpus.reading import SUFFIXES, BadFile
 
 UNSAFE = re.compile(r"[^\w\-]+")
+ABSOLUTE_PATH = re.compile(r"(?:/[^/\s'\"]+)+/([^/\s'\"]+)")  # /tmp/x/y.docx -> y.docx
 MAX_STEM_BYTES = 200  # file systems allow 255 bytes a name; 80 CJK Extension B characters are 320
 
 
@@ -41,11 +42,24 @@ def check_size(size: int | None, limit: int) -> None:
 
 
 def check_file(path: Path) -> Document:
-    """Parse the downloaded file on its own; raises UploadRefused with the reason."""
+    """Parse the downloaded file on its own; raises UploadRefused with the reason (which names
+    the file, never the server folder it was checked in)."""
     try:
         return parse_document(path.parent, path)
     except BadFile as err:
-        raise UploadRefused(f"文件无法使用：{err}") from err
+        reason = ABSOLUTE_PATH.sub(r"\1", str(err).replace(str(path), path.name))
+        raise UploadRefused(f"文件无法使用：{reason}") from err
+
+
+def clashing_file(folder: Path, name: str) -> Path | None:
+    """A file of the corpus folder that would get the same document id as `name` (x.md for
+    x.txt): storing both would leave one id for two speeches. The same name is a replacement."""
+    stem = Path(name).stem
+    for suffix in SUFFIXES:
+        other = folder / f"{stem}{suffix}"
+        if other.name != name and other.exists():
+            return other
+    return None
 
 
 def store(data_path: Path, folder: Path, name: str) -> tuple[Path, bool]:

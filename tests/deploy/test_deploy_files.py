@@ -85,9 +85,9 @@ def locked(path: Path) -> dict[str, str]:
 
 def test_the_install_uses_hashes_and_upgrades_pip_first():
     install = (DEPLOY / "install.sh").read_text()
-    assert "--require-hashes -r \"$SRC/deploy/tools.lock\"" in install
-    assert "--require-hashes -r \"$SRC/deploy/requirements.lock\"" in install
-    assert install.index("tools.lock") < install.index("requirements.lock\"")
+    assert '--require-hashes -r "$SRC/deploy/tools.lock"' in install
+    assert '--require-hashes -r "$SRC/deploy/requirements.lock"' in install
+    assert install.index("tools.lock") < install.index('requirements.lock"')
     tools = locked(DEPLOY / "tools.lock")
     assert set(tools) == {"pip", "setuptools"}
     assert int(tools["pip"].split(".")[0]) >= 25 and int(tools["setuptools"].split(".")[0]) >= 78

@@ -202,7 +202,9 @@ async def test_half_sent_headers_and_bodies_are_dropped_after_the_timeouts():
 async def test_connections_over_the_cap_are_closed_at_once():
     status, metrics = Status(), Metrics(process=False)
     port = free_port()
-    server = await start_server(web_application(status, metrics), "127.0.0.1", port, metrics, max_connections=3)
+    server = await start_server(
+        web_application(status, metrics), "127.0.0.1", port, metrics, max_connections=3
+    )
     try:
         held = [await open_socket(port) for _ in range(3)]
         reader, writer = await open_socket(port)
