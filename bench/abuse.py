@@ -11,6 +11,9 @@
    ten questions at once, another user asks an ordinary question 20 ms later; the time until
    the other user's answer is sent. Run with the shipped settings, and with the per-user limit
    and the word cap turned off (only the search slots and the suffix array left).
+3. With --process, the same flood through the real `speechbot serve` in webhook mode (Bot API
+   emulator, redis and the S3 stand-in on 127.0.0.1, as tests/e2e/harness.py starts them): the
+   time from posting the other user's update to the emulator recording the bot's answer.
 """
 
 from __future__ import annotations
@@ -57,8 +60,10 @@ def hostile_questions(engine: SearchEngine, max_words: int, seed: int = 1) -> di
     allowed = shuffled
     while len(query_words(allowed)) > max_words:
         allowed = allowed[: int(len(allowed) * 0.95)]
+    latin = " ".join("".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(9)) for _ in range(50))
     return {
         "rare characters, 500": "".join(rng.choice(rare) for _ in range(500)),
+        f"50 unknown Latin words ({len(latin)} chars)": latin,
         "corpus characters shuffled, 500": shuffled,
         f"shuffled, longest the bot accepts ({len(allowed)} chars)": allowed,
     }
@@ -115,9 +120,79 @@ async def flood(engine: SearchEngine, question: str, rounds: int, **settings: An
         await app.shutdown()
 
 
+UNLIMITED = {"user_questions_in_flight": 1000, "user_questions_per_minute": 1000, "max_question_words": 1000}
+
+
+def process_flood(questions: dict[str, str], rounds: int) -> None:
+    """Part 3: the flood against the real process, shipped settings and limits off."""
+    import shutil
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    import yaml
+
+    from tests.e2e.harness import DEFAULT_TOKEN, BotClient, BotProcess, Services, speechbot_command
+
+    print("\n3. the same through the real process (webhook, emulator): seconds until answered")
+    workdir = Path(tempfile.mkdtemp(prefix="speechbot-abuse-"))
+    services = Services.start(workdir / "services")
+    try:
+        accepted = list(questions.values())[-1]
+        for label, question, settings in (
+            ("no flood (the emulator's own delay)", "", {}),
+            ("shipped settings, longest accepted question", accepted, {}),
+            (
+                "shipped settings, 500 shuffled (refused: words)",
+                questions["corpus characters shuffled, 500"],
+                {},
+            ),
+            (
+                "no per-user limit, no word cap, 500 shuffled",
+                questions["corpus characters shuffled, 500"],
+                UNLIMITED,
+            ),
+        ):
+            config = workdir / "config.yaml"
+            config.write_text(yaml.safe_dump(settings), encoding="utf-8")
+            bot = BotProcess(
+                services,
+                speechbot_command(ROOT / "corpus", 42, "--config", str(config)),
+                env={"SPEECHBOT_CACHE": str(workdir / "cache")},
+                cwd=str(ROOT),
+                ready_timeout=300,
+            )
+            waits = []
+            try:
+                with BotClient(services, token=DEFAULT_TOKEN) as client, ThreadPoolExecutor(10) as pool:
+                    for n in range(rounds):
+                        flooder, other = 30_000 + n, 40_000 + n
+                        client.mark()
+                        flood = 10 if question else 0
+                        list(
+                            pool.map(
+                                client.send_message, [flooder] * flood, [flooder] * flood, [question] * flood
+                            )
+                        )
+                        time.sleep(0.02)
+                        asked = time.perf_counter()
+                        client.send_message(other, other, ORDINARY)
+                        while not any(r.chat_id == other for r in client.responses({"sendMessage"})):
+                            time.sleep(0.005)
+                        waits.append(time.perf_counter() - asked)
+                        client.wait_for_replies(flood + 1, methods={"sendMessage"}, timeout=120)
+                    client.reset()
+            finally:
+                bot.stop(timeout=10)
+            print(f"  {label:<58} median {statistics.median(waits):6.3f}  max {max(waits):6.3f}")
+    finally:
+        services.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--process", action="store_true", help="also flood the real process (part 3)")
     args = parser.parse_args()
     print(f"{time.strftime('%Y-%m-%d', time.gmtime())}, {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}")  # fmt: skip
@@ -133,19 +208,17 @@ def main() -> None:
     for label, question, settings in (
         ("shipped settings, longest accepted question", accepted, {}),
         ("shipped settings, 500 rare characters (refused: words)", questions["rare characters, 500"], {}),
-        (
-            "no per-user limit, no word cap, 500 rare characters",
-            questions["rare characters, 500"],
-            {"user_questions_in_flight": 1000, "user_questions_per_minute": 1000, "max_question_words": 1000},
-        ),
+        ("no per-user limit, no word cap, 500 rare characters", questions["rare characters, 500"], UNLIMITED),
         (
             "no per-user limit, no word cap, 500 shuffled",
             questions["corpus characters shuffled, 500"],
-            {"user_questions_in_flight": 1000, "user_questions_per_minute": 1000, "max_question_words": 1000},
+            UNLIMITED,
         ),
     ):
         waits = asyncio.run(flood(engine, question, args.rounds, **settings))
         print(f"  {label:<58} median {statistics.median(waits):6.3f}  max {max(waits):6.3f}")
+    if args.process:
+        process_flood(questions, args.rounds)
 
 
 if __name__ == "__main__":
