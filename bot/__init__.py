@@ -1,1 +1,2 @@
-"""speechbot: the terminal commands and the Telegram bot built on retrieval/."""
+"""speechbot: the `speechbot` command (cli.py), the application layer (service/), the Telegram
+bot (telegram/) and its operations side (ops/), built on retrieval/."""

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from retrieval.corpus.document import Document, Paragraph
+from retrieval.corpus.document import OPENING, SECTION, Document, Paragraph
 from retrieval.corpus.references import chinese_number, part_label, reference
 from retrieval.render.highlight import mark
 from retrieval.render.terminal import hit_heading, outline_lines, partial_note
@@ -143,9 +143,9 @@ def paragraph_html(document: Document, paragraph: Paragraph, terms: Iterable[str
 
 def part_key(paragraph: Paragraph) -> str:
     """'0' for the opening, the section number, or 'c' for the closing."""
-    if paragraph.kind == "section" and paragraph.section:
+    if paragraph.kind == SECTION and paragraph.section:
         return str(paragraph.section)
-    return "0" if paragraph.kind == "opening" else "c"
+    return "0" if paragraph.kind == OPENING else "c"
 
 
 def part_paragraphs(document: Document, key: str) -> list[Paragraph]:

@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-OPENING, SECTION, CLOSING, HEADER, HEADING = "opening", "section", "closing", "header", "heading"
+
+class Kind(StrEnum):
+    """What a paragraph is. The header and the headings of parts are not searched; the opening
+    (before 一、), the numbered sections and the closing are the parts of a speech."""
+
+    HEADER = "header"
+    HEADING = "heading"
+    OPENING = "opening"
+    SECTION = "section"
+    CLOSING = "closing"
+
+
+OPENING, SECTION, CLOSING, HEADER, HEADING = (
+    Kind.OPENING,
+    Kind.SECTION,
+    Kind.CLOSING,
+    Kind.HEADER,
+    Kind.HEADING,
+)
+PARTS = (OPENING, SECTION, CLOSING)
 
 
 @dataclass(frozen=True)
@@ -53,7 +73,7 @@ class Paragraph:
     number: int  # 1-based within the document
     start: int  # offsets into Document.text
     end: int
-    kind: str  # header | heading | opening | section | closing
+    kind: Kind
     section: int | None = None  # Section.number
     subsection: int | None = None  # Subsection.number within the section
     appendix: str | None = None  # heading of an appendix after the closing (名词解释…)
@@ -62,7 +82,7 @@ class Paragraph:
 
     @property
     def indexed(self) -> bool:
-        return self.kind in (OPENING, SECTION, CLOSING)
+        return self.kind in PARTS
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from retrieval.corpus.document import CLOSING, SECTION, Kind
 from retrieval.corpus.structure import CN_DIGITS
 
 DIGITS = "零" + CN_DIGITS[:-1]
@@ -15,18 +16,18 @@ def chinese_number(number: int) -> str:
     return ("" if tens == 1 else DIGITS[tens]) + "十" + (DIGITS[ones] if ones else "")
 
 
-def part_label(part: str, section_number: int | None, section_title: str | None) -> str:
-    if part == "section" and section_number:
+def part_label(part: Kind, section_number: int | None, section_title: str | None) -> str:
+    if part == SECTION and section_number:
         titled = f"「{section_title}」" if section_title else ""
         return f"第{chinese_number(section_number)}部分{titled}"
-    if part == "closing":
+    if part == CLOSING:
         return f"附「{section_title}」" if section_title else "结束语"
     return "开场白"
 
 
 def reference(
     title: str,
-    part: str,
+    part: Kind,
     section_number: int | None,
     section_title: str | None,
     subsection_title: str | None,

@@ -18,6 +18,7 @@ from retrieval.corpus.document import (
     Section,
     Subsection,
 )
+from retrieval.text.wordlists import speech_words
 
 CN_DIGITS = "一二三四五六七八九十"
 # 一、科学谋划 (or a bare 一 on its own line, as some older reports number their parts)
@@ -28,7 +29,10 @@ AUDIENCE = (
 )
 SALUTATION_RE = re.compile(rf"^{AUDIENCE}(?:[、，,]{AUDIENCE})*[：:！!，,]?$")
 CLOSING_START_RE = re.compile(rf"^{AUDIENCE}[，,！!：:]")
-TITLE_RE = re.compile(r"(讲话|报告|发言|致辞|讲稿|演讲|致辞稿|总结|动员令)(（[^）]*）)?$|^在.{2,40}(上|中)的")
+TITLE_ENDINGS = ("致辞稿", "总结", "动员令")  # besides the words that name a speech itself
+TITLE_RE = re.compile(
+    rf"({'|'.join(sorted({*speech_words(), *TITLE_ENDINGS}, key=len, reverse=True))})(（[^）]*）)?$|^在.{{2,40}}(上|中)的"
+)
 DATE_LINE_RE = re.compile(r"^[—－\-]{1,3}|^[\d〇零一二三四五六七八九十]{4}\s*年.{1,6}月.{1,6}日")
 APPENDIX_RE = re.compile(r"^(附件|附录|名词解释|注释|附：.{0,20})\s*\d*[：:]?$")
 POINT_BOUNDARY_RE = re.compile(r"(?:^|(?<=\n)|[。！？；：!?;:][”’」』）)]*)\s*", re.M)

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from retrieval.corpus.document import OPENING, SECTION
 from retrieval.search.engine import SearchEngine
 from retrieval.search.results import Hit
 
@@ -43,9 +44,9 @@ class SetResult:
 
 
 def hit_section(engine: SearchEngine, hit: Hit) -> int:
-    if hit.part == "section" and hit.section_number:
+    if hit.part == SECTION and hit.section_number:
         return hit.section_number
-    if hit.part == "opening":
+    if hit.part == OPENING:
         return OPENING_SECTION
     document = engine.document(hit.doc_id)
     return len(document.sections) + 1 if document else -1

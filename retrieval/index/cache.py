@@ -2,7 +2,7 @@
 hash and the code's index version, written atomically, rebuilt when missing, stale or corrupt.
 
 The file is a pickle, so the cache folder must be as trusted as the code itself
-(it is written only by this process; see SECURITY notes in the README)."""
+(it is written only by this process; see SECURITY.md)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""Plain-text and JSON renderings of answers, outlines and corpus reports (the terminal
-side; Telegram HTML lives in bot/)."""
+"""Plain-text renderings of answers, outlines and corpus reports for the terminal
+(JSON lines in json_lines.py; Telegram HTML lives in bot/telegram/html.py)."""
 
 from __future__ import annotations
 
-from retrieval.corpus.document import Document
+from retrieval.corpus.document import CLOSING, OPENING, Document
 from retrieval.corpus.loading import Corpus
 from retrieval.corpus.references import chinese_number
 from retrieval.render.highlight import mark
@@ -48,7 +48,7 @@ def outline_lines(document: Document) -> list[str]:
     details = [x for x in (document.meta.speaker, document.meta.date, document.meta.occasion) if x]
     if details:
         lines.append("  " + " · ".join(details))
-    if any(p.kind == "opening" for p in document.paragraphs):
+    if any(p.kind == OPENING for p in document.paragraphs):
         lines.append("开场白")
     for section in document.sections:
         lines.append(f"{chinese_number(section.number)}、{section.title}")
@@ -58,7 +58,7 @@ def outline_lines(document: Document) -> list[str]:
         for paragraph in section_paragraphs:
             indent = "    " if paragraph.subsection else "  "
             lines.extend(f"{indent}{point.label}" for point in paragraph.points)
-    if any(p.kind == "closing" for p in document.paragraphs):
+    if any(p.kind == CLOSING for p in document.paragraphs):
         lines.append("结束语")
     return lines
 

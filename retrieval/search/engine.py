@@ -16,7 +16,7 @@ from retrieval.commitments.finding import (
     document_commitments,
     is_commitment_question,
 )
-from retrieval.corpus.document import Document, Paragraph
+from retrieval.corpus.document import SECTION, Document, Kind, Paragraph
 from retrieval.corpus.loading import Corpus, load_corpus
 from retrieval.corpus.references import chinese_number, reference
 from retrieval.index import cache
@@ -37,7 +37,7 @@ from retrieval.search.results import Answer, Hit
 from retrieval.text.normalize import fold
 from retrieval.text.segment import is_cjk, is_content_word, query_words, sub_words, synonyms
 
-MIN_COVERAGE = 0.36  # calibrated: see README "Refusing off-topic questions"
+MIN_COVERAGE = 0.36  # calibrated: see docs/ranking.md, "Refusing off-topic questions"
 RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
 CANDIDATES = 300  # best BM25 passages re-ranked per question
 HEADING_WEIGHT = 0.5  # share of a word's idf earned by appearing in a title above the passage
@@ -66,11 +66,11 @@ def says(text: str, forms: tuple[str, ...]) -> bool:
     return forms[0] in text or (len(forms) > 1 and any(form in text for form in forms[1:]))
 
 
-def is_in_part(paragraph: Paragraph, part: int | str) -> bool:
+def is_in_part(paragraph: Paragraph, part: int | Kind) -> bool:
     """Whether a paragraph is in a part: a section number, "opening" or "closing"."""
-    if isinstance(part, str):
+    if isinstance(part, Kind):
         return paragraph.kind == part
-    return paragraph.kind == "section" and paragraph.section == part
+    return paragraph.kind == SECTION and paragraph.section == part
 
 
 @dataclass
@@ -234,7 +234,7 @@ class SearchEngine:
         ranked.sort(reverse=True)
         return self._non_overlapping([(s, c, p) for _, s, c, p in ranked], wanted, terms)
 
-    def _part_hits(self, docs: set[int], part: int | str | None, words: list[str], wanted: int) -> list[Hit]:
+    def _part_hits(self, docs: set[int], part: int | Kind | None, words: list[str], wanted: int) -> list[Hit]:
         """Passages of named speeches (all of it, or one part: a section number, "opening" or
         "closing"): with words of their own, those holding them by BM25; without, in reading
         order, taking each speech's next passage in turn."""

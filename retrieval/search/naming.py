@@ -10,6 +10,7 @@ from functools import cache
 from retrieval.corpus.document import Document
 from retrieval.data_files import data_lines
 from retrieval.text.segment import document_terms, query_words
+from retrieval.text.wordlists import speech_words
 
 YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 ISSUER_SUFFIX_RE = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市)$")
@@ -18,7 +19,7 @@ MAX_NAMED_SHARE = 0.2  # a word in more titles than this names no particular doc
 
 @cache
 def generic_words() -> frozenset[str]:
-    return frozenset(data_lines("generic_title_words.txt"))
+    return frozenset(data_lines("generic_title_words.txt")) | speech_words()
 
 
 def document_aliases(document: Document) -> set[str]:
@@ -40,7 +41,7 @@ class DocumentNames:
     def __init__(self, documents: list[Document]) -> None:
         self.by_term: dict[str, set[int]] = defaultdict(set)
         self.by_year: dict[int, set[int]] = defaultdict(set)
-        self.title_terms = [set(document_terms(d.meta.title)) | {"报告", "讲话"} for d in documents]
+        self.title_terms = [set(document_terms(d.meta.title)) | speech_words() for d in documents]
         for index, document in enumerate(documents):
             for alias in document_aliases(document):
                 self.by_term[alias].add(index)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from retrieval.corpus.document import CLOSING, OPENING, Kind
 from retrieval.corpus.structure import cn_number
+from retrieval.text.wordlists import speech_words
 
 PROXIMITY_GAP = 2  # characters allowed between two words that "stand together" in a passage
 # What follows a phrase that a sentence defines or explains: 聚焦，就是… / “三专”。即… / 是指…
@@ -19,7 +21,6 @@ PART_QUESTION_RE = re.compile(
 )
 # An interrogative that asks for a kind of thing: 什么/哪些/哪个/哪几个/哪三个 + the focus word.
 COORDINATORS = "和与及或、"
-DOCUMENT_WORDS = frozenset({"讲话", "发言", "报告", "政府工作报告", "致辞", "演讲", "讲稿"})
 FOCUS_GAP = 3  # characters of stop words allowed between an interrogative and its focus word (什么具体的要求)
 INTERROGATIVE_RE = re.compile(
     r"(?<!为)什么|哪(?:些|个|种|类|几[个项条种类点]?|[一二三四五六七八九十两]+[个项条种类点]?)?"
@@ -75,7 +76,7 @@ def focus_words(folded_question: str, words: list[str]) -> tuple[list[str], list
 
 def document_words(words: list[str]) -> list[str]:
     """The words that refer to the speech itself (讲话里面…, 报告中…), not to its content."""
-    return [w for w in words if w in DOCUMENT_WORDS]
+    return [w for w in words if w in speech_words()]
 
 
 def definition_patterns(phrases: list[list[str]]) -> list[tuple[re.Pattern[str], list[str]]]:
@@ -106,14 +107,14 @@ def rejoin_misjoined(
     return words
 
 
-def asked_part(folded_question: str, words: list[str]) -> tuple[int | str | None, list[str]]:
+def asked_part(folded_question: str, words: list[str]) -> tuple[int | Kind | None, list[str]]:
     """The part a question asks about — a part number (市长办公会议讲话的第三部分 → 3),
     "opening" (开场白) or "closing" (结束语) — and the words that spell it (第三, 部分)."""
     match = PART_QUESTION_RE.search(folded_question)
     if not match:
         return None, []
     digits, opening, _ = match.groups()
-    part: int | str | None = "opening" if opening else "closing"
+    part: int | Kind | None = OPENING if opening else CLOSING
     if digits:
         number = int(digits) if digits.isdigit() else cn_number(digits)
         part = number if number > 0 else None

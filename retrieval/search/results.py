@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from retrieval.corpus.document import Kind
+
 
 @dataclass(frozen=True)
 class Hit:
     doc_id: str
     title: str
     date: str | None
-    part: str  # opening | section | closing
+    part: Kind  # opening | section | closing
     section_number: int | None
     section_title: str | None
     subsection: str | None

@@ -1,4 +1,4 @@
-"""Access (issue #6): admin commands and uploads by the sender's user id, forged callback data
+"""Access: admin commands and uploads by the sender's user id, forged callback data
 rejected cleanly, uploaded names kept inside the corpus folder, the token never shown."""
 
 from __future__ import annotations

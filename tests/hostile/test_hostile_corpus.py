@@ -1,5 +1,5 @@
 """A corpus folder full of messy files: each bad one reported with its path and reason, the rest
-indexed, and /reload with such a folder keeps serving (issue #6: corpus faults)."""
+indexed, and /reload with such a folder keeps serving."""
 
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ async def test_reload_with_a_messy_folder_keeps_serving(messy, seed_engine):
 
 
 async def test_an_enormous_title_from_metadata_still_answers(tmp_path, seed_engine):
-    """A corpus.yaml title of 5,000 characters used to hang the renderer (render_html.quoted
+    """A corpus.yaml title of 5,000 characters must not hang the renderer (html.quoted
     shortened "…" forever once the heading left no room); now the heading is shortened."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()

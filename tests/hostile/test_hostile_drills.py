@@ -1,4 +1,4 @@
-"""Failure drills (issue #6): killed while writing the index, a reload that raises, the Bot API
+"""Failure drills: killed while writing the index, a reload that raises, the Bot API
 answering 429 / 5xx / timing out, and buttons pressed after a restart."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The real `speechbot serve` process under hostile updates and a hard restart, through the
-Bot API emulator telemelya on 127.0.0.1 (issue #6; see tests/e2e/harness.py)."""
+Bot API emulator telemelya on 127.0.0.1 (see tests/e2e/harness.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Any text a client can send is answered or clearly refused, as valid Telegram HTML within
-4,096 characters, never with an exception (issue #6: property-based tests of the question path)."""
+4,096 characters, never with an exception (property-based tests of the question path)."""
 
 from __future__ import annotations
 
@@ -226,7 +226,7 @@ LONG_REFERENCE = Hit(
 @given(answer=answers, offset=st.integers(0, 10_000))
 @example(
     answer=Answer("表率", True, [LONG_REFERENCE], ["表率"]), offset=0
-)  # used to hang (render_html.quoted)
+)  # must not hang the renderer (html.quoted)
 @example(answer=Answer("&" * 500, True, [LONG_REFERENCE] * 3, ["表率", "<b>"]), offset=0)
 def test_answer_html_always_valid(answer, offset):
     rendered = answer_html(answer, offset)

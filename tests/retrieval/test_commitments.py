@@ -18,8 +18,8 @@ from tests.support.paths import PROJECT
 
 LABELS = PROJECT / "eval" / "labels" / "commitments.yaml"
 
-# (words of the commitment, its part 一、…六、) — the five the issue quotes
-ISSUE_COMMITMENTS = [
+# (words of the commitment, its part 一、…六、) — the five the product's brief names
+BRIEF_COMMITMENTS = [
     ("每周一下午重大项目周例会和周三市政府常务会", 2),
     ("每年都要与分管部门“一把手”签订《廉政责任书》", 6),
     ("至少每半年与部门班子谈一次话", 6),
@@ -46,10 +46,10 @@ def labelled_corpus(tmp_path_factory) -> list:
     return load_corpus(folder).documents
 
 
-def test_the_five_commitments_of_the_issue_each_in_its_part(engine):
+def test_the_five_commitments_of_the_brief_each_in_its_part(engine):
     document = engine.documents[0]
     listed = listed_commitments(engine, document)
-    for words, part in ISSUE_COMMITMENTS:
+    for words, part in BRIEF_COMMITMENTS:
         found = [item for item in listed if words in item.commitment.text]
         assert len(found) == 1, words
         item = found[0]

@@ -50,7 +50,7 @@ def shipped_engine() -> SearchEngine:
     return SearchEngine.from_folder(PROJECT / "corpus", use_cache=False)
 
 
-def test_sample_speech_alone_meets_the_issue_bar(seed_engine: SearchEngine) -> None:
+def test_sample_speech_alone_meets_the_bar(seed_engine: SearchEngine) -> None:
     """Held-out questions (never used for tuning) on the sample speech: ≥95% right, off-topic refused."""
     for result in evaluate(
         seed_engine, [PROJECT / "eval" / "heldout_seed.yaml", PROJECT / "eval" / "offtopic.yaml"]
@@ -59,7 +59,7 @@ def test_sample_speech_alone_meets_the_issue_bar(seed_engine: SearchEngine) -> N
         assert result.refused == result.negatives, result.failures
 
 
-def test_shipped_corpus_meets_the_issue_bar(shipped_engine: SearchEngine, eval_dir: Path) -> None:
+def test_shipped_corpus_meets_the_bar(shipped_engine: SearchEngine, eval_dir: Path) -> None:
     """With all 86 documents: ≥90% of every question set right, quotes short."""
     sets = [eval_dir / "seed_dev.yaml", eval_dir / "gov_dev.yaml"]
     sets = [path for path in sets if path.is_file()] + sorted((PROJECT / "eval").glob("heldout_*.yaml"))
