@@ -24,7 +24,7 @@ def test_a_clash_is_reported_with_both_files_and_one_document_kept(tmp_path: Pat
 
 
 def test_a_clashing_corpus_still_answers(tmp_path: Path):
-    """Two files with one id once made a question raise IndexError."""
+    """Two files with one id: questions are answered from the one kept."""
     (tmp_path / "x.txt").write_text(SPEECH.format(extra="纸质版"), encoding="utf-8")
     (tmp_path / "x.md").write_text(SPEECH.format(extra="网页版"), encoding="utf-8")
     engine = SearchEngine.from_folder(tmp_path, use_cache=False)
