@@ -7,12 +7,12 @@ import re
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from bot.service.without_paths import without_paths
 from retrieval.corpus.document import Document
 from retrieval.corpus.loading import SKIPPED_NAMES, parse_document
 from retrieval.corpus.reading import SUFFIXES, BadFile
 
 UNSAFE = re.compile(r"[^\w\-]+")
-ABSOLUTE_PATH = re.compile(r"(?:/[^/\s'\"]+)+/([^/\s'\"]+)")  # /tmp/x/y.docx -> y.docx
 MAX_STEM_BYTES = 200  # file systems allow 255 bytes a name; 80 CJK Extension B characters are 320
 
 
@@ -47,7 +47,7 @@ def check_file(path: Path) -> Document:
     try:
         return parse_document(path.parent, path)
     except BadFile as err:
-        reason = ABSOLUTE_PATH.sub(r"\1", str(err).replace(str(path), path.name))
+        reason = without_paths(str(err).replace(str(path), path.name))
         raise UploadRefused(f"文件无法使用：{reason}") from err
 
 

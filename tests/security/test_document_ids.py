@@ -50,3 +50,18 @@ def test_an_upload_refusal_names_the_file_not_the_folder(tmp_path: Path):
         assert str(folder) not in str(refusal) and "/" not in str(refusal), refusal
     else:
         raise AssertionError("a broken .docx was accepted")
+
+
+async def test_a_failed_reload_names_no_server_folder(tmp_path: Path, monkeypatch):
+    from bot.service.holder import EngineHolder
+
+    (tmp_path / "x.txt").write_text(SPEECH.format(extra=""), encoding="utf-8")
+    holder = EngineHolder(tmp_path, SearchEngine.from_folder(tmp_path, use_cache=False))
+
+    def crash(folder, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(Path(folder) / "x.txt"))
+
+    monkeypatch.setattr(SearchEngine, "from_folder", crash)
+    report = await holder.reload()
+    assert not report.ok and report.error is not None
+    assert "x.txt" in report.error and str(tmp_path) not in report.error and "/" not in report.error
