@@ -119,3 +119,23 @@ async def test_no_more_than_the_slots_run_at_once_and_none_on_the_event_loop():
 )
 def test_inline_offsets_are_parsed_strictly(given, offset):
     assert inline_offset(given) == offset
+
+
+async def test_an_inline_query_over_the_limit_gets_the_polite_message(corpus_dir, seed_engine):
+    from bot.config import Settings
+    from bot.telegram.application import build_application
+    from tests.support.fake_telegram import TOKEN, RecordingRequest, update
+
+    request = RecordingRequest()
+    settings = Settings(corpus=corpus_dir, user_questions_per_minute=1)
+    app = build_application(
+        settings, EngineHolder(corpus_dir, seed_engine), TOKEN, request, RecordingRequest(), False
+    )
+    sender = {"id": 5, "is_bot": False, "first_name": "A"}
+    async with app:
+        for number, query in enumerate(("表率", "依法行政")):
+            inline = {"id": f"iq{number}", "from": sender, "query": query, "offset": ""}
+            await app.process_update(update(app.bot, inline_query=inline))
+    first, second = request.sent("answerInlineQuery")
+    assert first["results"] and "button" not in first
+    assert second["results"] == [] and "提问太频繁" in second["button"]["text"]

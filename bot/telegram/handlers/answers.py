@@ -9,6 +9,7 @@ import re
 from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     Message,
     Update,
@@ -219,8 +220,9 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         with state.limits.question(inline.from_user.id):
             answer = await state.slots.run(state.holder.engine.ask, question, INLINE_TOP, offset)
-    except Refused:
-        await inline.answer([], cache_time=0, is_personal=True)
+    except Refused as refusal:  # shown above the (empty) results; pressing it opens the private chat
+        button = InlineQueryResultsButton(text=label(str(refusal), 60), start_parameter="limit")
+        await inline.answer([], cache_time=0, is_personal=True, button=button)
         return
     searched = timer()
     results = [
