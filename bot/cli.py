@@ -9,7 +9,15 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bot.config import DEFAULT_EVAL, PROJECT_EVAL, TOKEN_ENV, ConfigError, build_settings, default_corpus
+from bot.config import (
+    DEFAULT_EVAL,
+    PROJECT_EVAL,
+    TOKEN_ENV,
+    ConfigError,
+    build_settings,
+    check_serving,
+    default_corpus,
+)
 
 log = logging.getLogger("speechbot")
 
@@ -159,8 +167,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not token:
         print(f"请设置环境变量 {TOKEN_ENV}（Telegram 机器人令牌）", file=sys.stderr)
         return 2
+    from bot.ops.logs import install_excepthook
+
+    install_excepthook(secrets=(token,))  # until serve() sets up logging with the secret as well
     try:
         settings = build_settings(args.config, _serve_overrides(args))
+        check_serving(settings)
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 2
@@ -194,7 +206,11 @@ def _serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--webhook-url", help="public HTTPS URL of the webhook (default: long polling)")
     parser.add_argument("--listen", help="address the webhook server binds (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port the webhook server binds (default 8443)")
-    parser.add_argument("--secret-token", help="webhook secret token checked on every update")
+    parser.add_argument(
+        "--secret-token",
+        help="webhook secret token checked on every update (32+ random characters; "
+        "better in $SPEECHBOT_SECRET_TOKEN, which ps does not show)",
+    )
     parser.add_argument("--api-base-url", help="Bot API base URL, e.g. http://127.0.0.1:8081/bot")
     parser.add_argument("--admin", type=int, action="append", help="admin Telegram user id (repeatable)")
 

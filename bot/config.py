@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,28 @@ DEFAULT_EVAL = PROJECT_ROOT.parent / "shared" / "eval"  # the development sets, 
 PROJECT_EVAL = PROJECT_ROOT / "eval"  # the project's own sets (off-topic questions)
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CORPUS_ENV = "SPEECHBOT_CORPUS"
+SECRET_ENV = "SPEECHBOT_SECRET_TOKEN"  # the webhook secret, kept off the command line (ps shows it)
 MAX_QUESTION_CHARS = 500
+MAX_QUESTION_WORDS = 50  # ordinary questions have under 20; each word costs search time
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 LOG_FORMATS = ("text", "json")
+MIN_SECRET_CHARS = 32
+MIN_SECRET_DISTINCT = 10  # `openssl rand -hex 32` has 16 distinct characters; "aaaa…" or "abab…" has few
+SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a secret_token
+PLACEHOLDER_WORDS = ("change", "placeholder", "example", "secret", "replace", "your", "token", "xxxx")
+GENERATE_SECRET = "openssl rand -hex 32"
+
+
+POSITIVE_INTEGERS = (
+    "context_seconds",
+    "top",
+    "max_question_chars",
+    "max_question_words",
+    "max_upload_bytes",
+    "user_questions_in_flight",
+    "user_questions_per_minute",
+    "concurrent_searches",
+)
 
 
 class ConfigError(ValueError):
@@ -40,6 +60,10 @@ class Settings:
     api_base_url: str | None = None  # e.g. http://127.0.0.1:8081/bot; None: api.telegram.org
     top: int = 3
     max_question_chars: int = MAX_QUESTION_CHARS
+    max_question_words: int = MAX_QUESTION_WORDS
+    user_questions_in_flight: int = 2  # one user's questions being answered at once; more: "please wait"
+    user_questions_per_minute: int = 20  # one user's questions in any minute; more: "too often"
+    concurrent_searches: int = 2  # searches running at once, across all users (about the cores)
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     log_format: str = "text"  # "json": one JSON object per log line
     log_questions: bool = False  # True: answered-question log lines carry the question's text
@@ -82,7 +106,12 @@ def _convert(name: str, value: Any) -> Any:
     if name == "admins":
         items = value if isinstance(value, list | tuple) else [value]
         return [int(item) for item in items]
-    if name in ("port", "top", "max_question_chars", "max_upload_bytes", "metrics_port", "context_seconds"):
+    if name in POSITIVE_INTEGERS:
+        number = int(value)
+        if number < 1:
+            raise ValueError(value)
+        return number
+    if name in ("port", "metrics_port"):
         return int(value)
     if name == "log_questions":
         return _boolean(value)
@@ -121,8 +150,35 @@ def load_file(path: Path | str) -> dict[str, Any]:
 
 
 def build_settings(config_file: Path | str | None, overrides: dict[str, Any]) -> Settings:
-    """Defaults, then the YAML file, then command-line overrides (None means not given)."""
+    """Defaults, then the YAML file, then $SPEECHBOT_SECRET_TOKEN, then command-line overrides
+    (None means not given)."""
     settings = Settings()
     if config_file:
         settings.update(load_file(config_file))
+    settings.update({"secret_token": os.environ.get(SECRET_ENV, "").strip() or None})
     return settings.update(overrides)
+
+
+def secret_problem(secret: str | None) -> str | None:
+    """Why a webhook secret token is unfit (missing, short, a placeholder, not random), or None."""
+    how = f"generate one with `{GENERATE_SECRET}`"
+    if not secret:
+        return f"webhook mode needs a secret token (secret_token or ${SECRET_ENV}): {how}"
+    if not SECRET_CHARS.fullmatch(secret):
+        return f"the webhook secret token may hold only A-Z, a-z, 0-9, _ and - (at most 256): {how}"
+    if len(secret) < MIN_SECRET_CHARS:
+        return f"the webhook secret token has {len(secret)} characters, at least {MIN_SECRET_CHARS} needed: {how}"
+    lowered = secret.lower()
+    if any(word in lowered for word in PLACEHOLDER_WORDS):
+        return f"the webhook secret token is a placeholder, not a secret: {how}"
+    if len(set(secret)) < MIN_SECRET_DISTINCT:
+        return f"the webhook secret token is not random (too few distinct characters): {how}"
+    return None
+
+
+def check_serving(settings: Settings) -> None:
+    """Refuse settings the bot must not serve with: webhook mode without a fit secret token."""
+    if settings.webhook_url:
+        problem = secret_problem(settings.secret_token)
+        if problem:
+            raise ConfigError(problem)

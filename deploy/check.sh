@@ -31,10 +31,26 @@ source "$WORK/image/env.sh"
 [ "$SPEECHBOT_CORPUS" = "$WORK/image/corpus" ] && [ "$SPEECHBOT_CACHE" = "$WORK/image/cache" ] \
     || fail "the image's SPEECHBOT_CORPUS / SPEECHBOT_CACHE are not the volumes"
 
-step "the lock is exact"
-normalize() { grep -v '^#' | grep -v '^$' | tr 'A-Z_' 'a-z-' | sort; }
-diff <(normalize < deploy/requirements.lock) <(python -m pip freeze --exclude speechbot | normalize) \
+step "the lock is exact and hashed"
+pinned() { grep -E '^[A-Za-z0-9]' | sed 's/ *\\$//' | tr 'A-Z_' 'a-z-' | sort; }
+diff <(pinned < deploy/requirements.lock) \
+    <(python -m pip freeze --all --exclude speechbot --exclude pip --exclude setuptools | pinned) \
     || fail "deploy/requirements.lock differs from what installing it gives (regenerate it: see its header)"
+diff <(pinned < deploy/tools.lock) <(python -m pip freeze --all | grep -E '^(pip|setuptools)==' | pinned) \
+    || fail "the install venv's pip/setuptools are not deploy/tools.lock's"
+for lock in deploy/requirements.lock deploy/tools.lock; do
+    python3 - "$lock" <<'PY' || fail "$lock: every entry needs --hash=sha256"
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+entries = [e for e in re.split(r"\n(?=\S)", text) if e.strip() and not e.startswith("#")]
+bad = [e.splitlines()[0] for e in entries if not re.search(r"--hash=sha256:[0-9a-f]{64}", e)]
+assert entries and not bad, bad
+PY
+done
+grep -q -- '--require-hashes -r "$SRC/deploy/requirements.lock"' deploy/install.sh || fail "install.sh without --require-hashes"
+
+step "images pinned by digest"
+python3 deploy/digests.py deploy/Dockerfile deploy/compose.yaml || fail "an image is not pinned by digest"
 
 step "speechbot corpus check (shipped corpus in the corpus volume)"
 mkdir -p "$WORK/image/corpus" "$WORK/image/cache"

@@ -13,8 +13,11 @@ SRC=${2:-$(cd "$(dirname "$0")/.." && pwd)}
 PYTHON=${PYTHON:-python3}
 
 "$PYTHON" -m venv "$VENV"
-# Exactly the pinned versions of every runtime dependency (transitive ones included) ...
-"$VENV/bin/pip" install --no-input --require-virtualenv -r "$SRC/deploy/requirements.lock"
-# ... then the bot itself, which must not pull in anything the lock left out.
-"$VENV/bin/pip" install --no-input --require-virtualenv --no-deps "$SRC"
+# The venv's pip and setuptools replaced by current ones, checked against their hashes ...
+"$VENV/bin/pip" install --no-input --require-virtualenv --require-hashes -r "$SRC/deploy/tools.lock"
+# ... then exactly the pinned versions of every runtime dependency (transitive ones included),
+# each file checked against the lock's hashes ...
+"$VENV/bin/pip" install --no-input --require-virtualenv --require-hashes -r "$SRC/deploy/requirements.lock"
+# ... then the bot itself, built with that setuptools (nothing fetched unchecked), no new dependency.
+"$VENV/bin/pip" install --no-input --require-virtualenv --no-deps --no-build-isolation "$SRC"
 "$VENV/bin/pip" check

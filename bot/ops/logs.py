@@ -1,7 +1,8 @@
 """Log lines: plain text or JSON lines, secrets masked, and the one line per answered question.
 
 Every line goes through a formatter that replaces the bot token and the webhook secret
-with ``[redacted]``, whatever logged them. Question texts are private: they appear only
+with ``[redacted]``, whatever logged them; uncaught errors (any thread) and warnings take
+the same path, so no traceback reaches stderr unmasked. Question texts are private: they appear only
 when ``log_questions`` is set.
 """
 
@@ -9,8 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+import threading
 import time
 from collections.abc import Iterable, Mapping
+from types import TracebackType
 from typing import Any
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -58,8 +62,35 @@ def configure(
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter(json_lines, secrets))
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.captureWarnings(True)  # warnings.warn text goes through the same masking
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    install_excepthook(json_lines, secrets)
+
+
+def install_excepthook(json_lines: bool = False, secrets: Iterable[str | None] = ()) -> None:
+    """The last line of defence: an uncaught error, in the main thread or any other, is written
+    through the redacting formatter (one record on stderr) instead of Python's raw traceback."""
+    formatter = RedactingFormatter(json_lines, secrets)
+
+    def write(typ: type[BaseException], value: BaseException | None, tb: TracebackType | None) -> None:
+        if value is None:
+            value = typ()
+        record = logging.LogRecord(
+            "speechbot", logging.CRITICAL, __file__, 0, "uncaught error", None, (typ, value, tb)
+        )
+        sys.stderr.write(formatter.format(record) + "\n")
+        sys.stderr.flush()
+
+    def hook(typ: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        write(typ, value, tb)
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is not SystemExit:
+            write(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
 
 
 def event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields: Any) -> None:

@@ -3,13 +3,19 @@
 tornado is what python-telegram-bot's `webhooks` extra installs; this module replaces
 `Application.run_webhook`'s built-in server with one that also answers health and metrics.
 
-* ``POST /<path of the webhook URL>``: an update from Telegram. Checked like PTB does (JSON
-  body, ``X-Telegram-Bot-Api-Secret-Token`` when a secret is set, compared in constant time),
-  then put on the Application's update queue. Before the index is loaded it answers 503, so
-  Telegram (or the proxy, trying another process) delivers it again later.
+* ``POST /<path of the webhook URL>``: an update from Telegram. The headers are checked before
+  a byte of the body is read (``X-Telegram-Bot-Api-Secret-Token`` compared in constant time,
+  the JSON content type, the declared length); a refused request is answered and its
+  connection closed. Then the body is parsed and put on the Application's update queue.
+  Before the index is loaded it answers 503, so Telegram (or the proxy, trying another
+  process) delivers it again later.
 * ``GET /healthz``: 200 ``{"status": "ready", …}`` once the index is loaded and updates are
   handled; 503 with ``loading`` / ``stopping`` otherwise.
 * ``GET /metrics``: Prometheus text format.
+
+The server bounds what one client can hold: headers within ``HEADER_TIMEOUT`` (and an idle
+keep-alive connection is closed after as long), a body within ``BODY_TIMEOUT`` and
+``MAX_BODY_BYTES``, and at most ``MAX_CONNECTIONS`` open connections (more are closed at once).
 
 ``python -m bot.ops.web [URL]`` is the container's health probe: exit 0 when URL answers 200.
 """
@@ -31,6 +37,7 @@ import tornado.web
 from telegram import Update
 from telegram.ext import ExtBot
 from tornado.httpserver import HTTPServer
+from tornado.iostream import IOStream
 
 from bot.ops.metrics import Metrics
 
@@ -42,6 +49,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1024 * 1024  # Telegram updates are a few kilobytes
+HEADER_TIMEOUT = 10.0  # seconds to send the headers, and to keep an idle connection open
+BODY_TIMEOUT = 10.0  # seconds to send the body
+MAX_CONNECTIONS = 200  # Telegram opens at most max_connections (default 40) at once
 HEALTH_URL_ENV = "SPEECHBOT_HEALTH_URL"
 DEFAULT_HEALTH_URL = "http://127.0.0.1:8080/healthz"
 
@@ -97,8 +107,10 @@ class MetricsHandler(tornado.web.RequestHandler):
         self.finish(body)
 
 
+@tornado.web.stream_request_body
 class WebhookHandler(tornado.web.RequestHandler):
-    """Telegram's POSTs: validate, parse, queue. Never logs the body (it holds private text)."""
+    """Telegram's POSTs: headers checked first, then the body read, parsed and queued.
+    Never logs the body (it holds private text)."""
 
     SUPPORTED_METHODS = ("POST",)
 
@@ -106,12 +118,18 @@ class WebhookHandler(tornado.web.RequestHandler):
         self.status = status
         self.metrics = metrics
         self.secret_token = secret_token
+        self.chunks: list[bytes] = []
+        self.received = 0
 
     def _refused(self, code: HTTPStatus, reason: str) -> tornado.web.HTTPError:
         self.metrics.webhook_rejected.labels(reason).inc()
         return tornado.web.HTTPError(code, reason=reason)
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
+        """Runs once the headers are in, before the body is read: a refusal here closes the
+        connection without reading the body."""
+        if self.request.method != "POST":
+            return  # tornado answers 405
         if self.secret_token is not None:
             given = self.request.headers.get(SECRET_HEADER, "")
             if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
@@ -121,11 +139,22 @@ class WebhookHandler(tornado.web.RequestHandler):
             raise self._refused(HTTPStatus.FORBIDDEN, "content_type")
         if not self.status.ready or self.status.bot is None or self.status.update_queue is None:
             raise self._refused(HTTPStatus.SERVICE_UNAVAILABLE, "not_ready")
+
+    def data_received(self, chunk: bytes) -> None:
+        self.received += len(chunk)
+        if self.received > MAX_BODY_BYTES:  # chunked bodies carry no length to refuse up front
+            raise self._refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body")
+        self.chunks.append(chunk)
+
+    async def post(self) -> None:
+        body = b"".join(self.chunks)
+        if self.status.bot is None or self.status.update_queue is None:  # checked in prepare
+            raise self._refused(HTTPStatus.SERVICE_UNAVAILABLE, "not_ready")
         try:
-            data = json.loads(self.request.body)
+            data = json.loads(body)
             update = Update.de_json(data, self.status.bot)
         except Exception as err:  # malformed JSON or not an Update: nothing we could answer
-            log.warning("webhook: refused a body that is not an update (%d bytes)", len(self.request.body))
+            log.warning("webhook: refused a body that is not an update (%d bytes)", len(body))
             raise self._refused(HTTPStatus.BAD_REQUEST, "body") from err
         if update is not None:
             if isinstance(self.status.bot, ExtBot):
@@ -157,6 +186,8 @@ def web_application(
         path = "/" + webhook_path.strip("/")
         if path in ("/healthz", "/metrics"):
             raise ValueError(f"the webhook URL path {path} is taken by the health/metrics endpoints")
+        if not secret_token:  # anyone could post updates, as any user (an admin too)
+            raise ValueError("a webhook needs a secret token")
         pattern = rf"{path.rstrip('/')}/?" if path != "/" else r"/"
         routes.append(
             (pattern, WebhookHandler, {"status": status, "metrics": metrics, "secret_token": secret_token})
@@ -164,9 +195,46 @@ def web_application(
     return QuietApplication(routes)
 
 
-async def start_server(app: tornado.web.Application, listen: str, port: int) -> HTTPServer:
-    """Listen now (the caller's event loop); stop with ``server.stop()``."""
-    server = HTTPServer(app, max_body_size=MAX_BODY_BYTES)
+class CappedHTTPServer(HTTPServer):
+    """An HTTPServer that closes a new connection at once when ``max_connections`` are open."""
+
+    max_connections = MAX_CONNECTIONS
+    metrics: Metrics | None = None
+    open_connections = 0
+
+    def handle_stream(self, stream: IOStream, address: tuple) -> None:
+        if self.open_connections >= self.max_connections:
+            if self.metrics is not None:
+                self.metrics.webhook_rejected.labels("connections").inc()
+            stream.close()
+            return
+        self.open_connections += 1
+        super().handle_stream(stream, address)
+
+    def on_close(self, server_conn: object) -> None:
+        self.open_connections -= 1
+        super().on_close(server_conn)
+
+
+async def start_server(
+    app: tornado.web.Application,
+    listen: str,
+    port: int,
+    metrics: Metrics | None = None,
+    max_connections: int = MAX_CONNECTIONS,
+    header_timeout: float = HEADER_TIMEOUT,
+    body_timeout: float = BODY_TIMEOUT,
+) -> HTTPServer:
+    """Listen now (the caller's event loop), with the timeouts and caps above; stop with
+    ``stop_server``. Connections refused for the cap count in ``metrics`` (reason "connections")."""
+    server = CappedHTTPServer(
+        app,
+        max_body_size=MAX_BODY_BYTES,
+        idle_connection_timeout=header_timeout,
+        body_timeout=body_timeout,
+    )
+    server.max_connections = max_connections
+    server.metrics = metrics
     server.listen(port, address=listen)
     return server
 

@@ -10,6 +10,7 @@ from bot.service.holder import EngineHolder, Stats
 from retrieval.corpus.document import Document
 from retrieval.search.engine import SearchEngine
 from retrieval.search.results import Answer
+from retrieval.text.segment import query_words
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -17,11 +18,14 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 class Asker:
     """Checks a question, asks the current engine, and counts the answer."""
 
-    def __init__(self, holder: EngineHolder, stats: Stats, top: int = 3, max_chars: int = 500) -> None:
+    def __init__(
+        self, holder: EngineHolder, stats: Stats, top: int = 3, max_chars: int = 500, max_words: int = 50
+    ) -> None:
         self.holder = holder
         self.stats = stats
         self.top = top
         self.max_chars = max_chars
+        self.max_words = max_words
 
     def problem(self, question: str) -> str | None:
         """Why a question is refused (in Chinese), or None."""
@@ -31,6 +35,9 @@ class Asker:
             return f"问题太长（{len(question)} 字），请控制在 {self.max_chars} 字以内后重新提问。"
         if LONE_SURROGATE.search(question):  # only a modified client sends these; nothing could encode them
             return "问题中有无法识别的字符，请删去后重新提问。"
+        words = len(query_words(question))
+        if words > self.max_words:
+            return f"问题包含的词语太多（{words} 个），请控制在 {self.max_words} 个以内、问得简短些。"
         return None
 
     def ask(self, question: str, offset: int = 0) -> Answer:

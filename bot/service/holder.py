@@ -10,6 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.service.without_paths import without_paths
 from retrieval.corpus.loading import CorpusChanges, compare
 from retrieval.search.engine import SearchEngine
 
@@ -78,7 +79,8 @@ class EngineHolder:
                 new = await asyncio.to_thread(SearchEngine.from_folder, self.folder)
             except Exception as err:  # a crash while parsing must not take the bot down
                 log.exception("reload of %s failed", self.folder)
-                return ReloadReport(False, time.perf_counter() - started, f"{type(err).__name__}: {err}")
+                error = without_paths(f"{type(err).__name__}: {err}")  # shown to admins in Telegram
+                return ReloadReport(False, time.perf_counter() - started, error)
             seconds = time.perf_counter() - started
             problem = validate(new)
             if problem:

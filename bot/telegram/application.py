@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import Callable, Iterable
@@ -11,7 +10,7 @@ from urllib.parse import urlparse
 
 from telegram import BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -38,6 +37,9 @@ log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 LOG_FORMAT = logs.TEXT_FORMAT
 RATE_LIMIT_RETRIES = 2
+# Exactly the update types the handlers take: no business_message (a Telegram Business
+# chat is someone else's conversation), no channel posts, no chat-member events.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 
 
 async def set_commands(app: Application) -> None:
@@ -52,19 +54,23 @@ async def set_commands(app: Application) -> None:
 
 
 def add_handlers(app: Application) -> None:
-    private = filters.ChatType.PRIVATE
-    groups = filters.ChatType.GROUPS
-    app.add_handler(CommandHandler(["start", "help"], answers.on_start))
-    app.add_handler(CommandHandler("ask", answers.on_ask))
-    app.add_handler(CommandHandler("speeches", browsing.on_speeches))
-    app.add_handler(CommandHandler("outline", browsing.on_outline))
-    app.add_handler(CommandHandler("reload", admin.on_reload))
-    app.add_handler(CommandHandler("stats", admin.on_stats))
+    """Messages only from private chats, groups and supergroups, and never Business messages
+    (whatever allowed_updates lets through): commands, text, documents."""
+    messages = filters.UpdateType.MESSAGES  # message and edited_message
+    private = messages & filters.ChatType.PRIVATE
+    groups = messages & filters.ChatType.GROUPS
+    chats = private | groups
+    app.add_handler(CommandHandler(["start", "help"], answers.on_start, filters=chats))
+    app.add_handler(CommandHandler("ask", answers.on_ask, filters=chats))
+    app.add_handler(CommandHandler("speeches", browsing.on_speeches, filters=chats))
+    app.add_handler(CommandHandler("outline", browsing.on_outline, filters=chats))
+    app.add_handler(CommandHandler("reload", admin.on_reload, filters=chats))
+    app.add_handler(CommandHandler("stats", admin.on_stats, filters=chats))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, answers.on_private_text))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & groups, answers.on_group_text))
     app.add_handler(MessageHandler(filters.Document.ALL & private, admin.on_document))
-    app.add_handler(CommandHandler("commitments", commitments.on_commitments))
-    app.add_handler(MessageHandler(filters.COMMAND, browsing.on_unknown_command))
+    app.add_handler(CommandHandler("commitments", commitments.on_commitments, filters=chats))
+    app.add_handler(MessageHandler(filters.COMMAND & chats, browsing.on_unknown_command))
     app.add_handler(CallbackQueryHandler(commitments.on_button, pattern=commitments.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(buttons.on_button))
     app.add_handler(InlineQueryHandler(answers.on_inline))
@@ -120,8 +126,16 @@ def serve(settings: Settings, token: str) -> None:
     updates are taken. SIGHUP reloads the corpus, like /reload.
     """
     configure_logging(settings, secrets=(token, settings.secret_token))
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         asyncio.run(run(settings, token))
+    except KeyboardInterrupt:
+        return
+    except InvalidToken as err:  # 401/404 from the Bot API: the message holds the token (masked here)
+        log.critical("the Bot API refused the token (check $TELEGRAM_BOT_TOKEN and --api-base-url): %s", err)
+        raise SystemExit(1) from None
+    except Exception:
+        log.critical("stopped by an error", exc_info=True)
+        raise SystemExit(1) from None
 
 
 async def run(settings: Settings, token: str, stop: asyncio.Event | None = None) -> None:
@@ -146,11 +160,11 @@ async def run(settings: Settings, token: str, stop: asyncio.Event | None = None)
         if settings.webhook_url:
             path = urlparse(settings.webhook_url).path or "/"
             web = web_application(status, metrics, path, settings.secret_token)
-            servers.append(await start_server(web, settings.listen, settings.port))
+            servers.append(await start_server(web, settings.listen, settings.port, metrics))
             log.info("webhook server on %s:%d: %s, /healthz, /metrics", settings.listen, settings.port, path)
         if settings.metrics_port:
             web = web_application(status, metrics)
-            servers.append(await start_server(web, settings.metrics_listen, settings.metrics_port))
+            servers.append(await start_server(web, settings.metrics_listen, settings.metrics_port, metrics))
             log.info("health and metrics on %s:%d", settings.metrics_listen, settings.metrics_port)
 
         log.info("loading corpus %s", settings.corpus)
@@ -180,10 +194,10 @@ async def run(settings: Settings, token: str, stop: asyncio.Event | None = None)
                     await app.bot.set_webhook(
                         settings.webhook_url,
                         secret_token=settings.secret_token,
-                        allowed_updates=Update.ALL_TYPES,
+                        allowed_updates=ALLOWED_UPDATES,
                     )
                 elif app.updater is not None:
-                    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                    await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
                 else:
                     raise RuntimeError("long polling needs the Application's updater")
                 status.state = "ready"

@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.service.answering import Asker
 from bot.service.conversation import Dialogue, MemoryContextStore
 from bot.service.holder import EngineHolder, Stats
+from bot.service.limits import SearchSlots, UserLimits
 from bot.telegram.callbacks import QuestionStore
 
 
@@ -21,10 +22,17 @@ class BotState:
     questions: QuestionStore = field(default_factory=QuestionStore)
     asker: Asker = field(init=False)
     dialogue: Dialogue = field(init=False)
+    limits: UserLimits = field(init=False)
+    slots: SearchSlots = field(init=False)
 
     def __post_init__(self) -> None:
-        self.asker = Asker(self.holder, self.stats, self.settings.top, self.settings.max_question_chars)
-        self.dialogue = Dialogue(self.asker, MemoryContextStore(ttl=self.settings.context_seconds))
+        settings = self.settings
+        self.asker = Asker(
+            self.holder, self.stats, settings.top, settings.max_question_chars, settings.max_question_words
+        )
+        self.dialogue = Dialogue(self.asker, MemoryContextStore(ttl=settings.context_seconds))
+        self.limits = UserLimits(settings.user_questions_in_flight, settings.user_questions_per_minute)
+        self.slots = SearchSlots(settings.concurrent_searches)
 
 
 def get_state(context: ContextTypes.DEFAULT_TYPE) -> BotState:

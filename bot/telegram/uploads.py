@@ -7,6 +7,7 @@ import re
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from bot.service.without_paths import without_paths
 from retrieval.corpus.document import Document
 from retrieval.corpus.loading import SKIPPED_NAMES, parse_document
 from retrieval.corpus.reading import SUFFIXES, BadFile
@@ -41,11 +42,24 @@ def check_size(size: int | None, limit: int) -> None:
 
 
 def check_file(path: Path) -> Document:
-    """Parse the downloaded file on its own; raises UploadRefused with the reason."""
+    """Parse the downloaded file on its own; raises UploadRefused with the reason (which names
+    the file, never the server folder it was checked in)."""
     try:
         return parse_document(path.parent, path)
     except BadFile as err:
-        raise UploadRefused(f"文件无法使用：{err}") from err
+        reason = without_paths(str(err).replace(str(path), path.name))
+        raise UploadRefused(f"文件无法使用：{reason}") from err
+
+
+def clashing_file(folder: Path, name: str) -> Path | None:
+    """A file of the corpus folder that would get the same document id as `name` (x.md for
+    x.txt): storing both would leave one id for two speeches. The same name is a replacement."""
+    stem = Path(name).stem
+    for suffix in SUFFIXES:
+        other = folder / f"{stem}{suffix}"
+        if other.name != name and other.exists():
+            return other
+    return None
 
 
 def store(data_path: Path, folder: Path, name: str) -> tuple[Path, bool]:

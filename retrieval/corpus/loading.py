@@ -122,7 +122,21 @@ def load_corpus(root: Path | str) -> Corpus:
             corpus.bad_files.append(
                 Problem(path.relative_to(root).as_posix(), f"cannot read: {err.strerror}")
             )
+    corpus.documents = _unique_ids(corpus.documents, corpus.bad_files)
     return corpus
+
+
+def _unique_ids(documents: list[Document], problems: list[Problem]) -> list[Document]:
+    """The first document of each id (x.txt and x.md are both "x"); each later one is
+    reported as a bad file naming the one kept, so that every id names one document."""
+    kept: dict[str, Document] = {}
+    for document in documents:
+        first = kept.setdefault(document.doc_id, document)
+        if first is not document:
+            problems.append(
+                Problem(document.path, f"same document id {document.doc_id!r} as {first.path}; not indexed")
+            )
+    return list(kept.values())
 
 
 @dataclass

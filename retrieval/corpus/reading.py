@@ -1,5 +1,6 @@
 """Reading one corpus file into text: encoding detection, .docx, and the checks that make
-a file "bad" (binary, empty, undecodable, too large)."""
+a file "bad" (binary, empty, undecodable, too large, a .docx that would unpack to too much,
+more text or paragraphs than any speech has)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from pathlib import Path
 
 SUFFIXES = (".txt", ".md", ".docx")
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# A .docx is a zip: its members are checked before anything is unpacked or parsed.
+MAX_DOCX_UNPACKED_BYTES = 30 * 1024 * 1024  # all members together, as their headers declare
+MAX_DOCX_RATIO = 100  # unpacked / packed size of a member over 1 MB; Word's XML packs about 10:1
+RATIO_FROM_BYTES = 1024 * 1024
+MAX_TEXT_CHARS = 1_000_000  # a long speech has 30,000 characters
+MAX_LINES = 20_000
 
 
 class BadFile(Exception):
@@ -52,16 +59,39 @@ def _looks_binary(text: str) -> bool:
     return control > max(8, len(text) // 100)
 
 
+def check_docx_sizes(path: Path) -> None:
+    """Refuse a .docx whose members would unpack to too much (a decompression bomb). zipfile
+    never unpacks a member past the size its header declares, so the declared sizes bound it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        raise BadFile(f"not a valid .docx file: {err}") from err
+    total = sum(member.file_size for member in members)
+    if total > MAX_DOCX_UNPACKED_BYTES:
+        raise BadFile(f"a .docx unpacking to {total:,} bytes (limit {MAX_DOCX_UNPACKED_BYTES:,})")
+    for member in members:
+        packed = max(member.compress_size, 1)
+        if member.file_size > RATIO_FROM_BYTES and member.file_size / packed > MAX_DOCX_RATIO:
+            raise BadFile(f"a .docx member packed {member.file_size // packed}:1 (limit {MAX_DOCX_RATIO}:1)")
+
+
 def read_docx(path: Path) -> str:
     import docx  # python-docx; imported here so plain-text corpora do not pay for it
 
+    check_docx_sizes(path)
     try:
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError) as err:
-        raise BadFile(f"not a valid .docx file: {err}") from err
+        raise BadFile(f"not a valid .docx file: {_without_path(err, path)}") from err
     except Exception as err:  # python-docx raises its own PackageNotFoundError and friends
-        raise BadFile(f"not a valid .docx file: {type(err).__name__}: {err}") from err
+        raise BadFile(f"not a valid .docx file: {type(err).__name__}: {_without_path(err, path)}") from err
     return "\n".join(paragraph.text for paragraph in document.paragraphs)
+
+
+def _without_path(err: Exception, path: Path) -> str:
+    """An error's message with the file's full path shortened to its name."""
+    return str(err).replace(str(path), path.name)
 
 
 def read_text_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[str, str]:
@@ -79,4 +109,9 @@ def read_text_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[str, st
             raise BadFile("binary data, not text")
     if not text.strip():
         raise BadFile("no text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise BadFile(f"too much text: {len(text):,} characters (limit {MAX_TEXT_CHARS:,})")
+    lines = text.count("\n") + 1
+    if lines > MAX_LINES:
+        raise BadFile(f"too many lines: {lines:,} (limit {MAX_LINES:,})")
     return text, encoding

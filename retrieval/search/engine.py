@@ -25,6 +25,7 @@ from retrieval.corpus.references import chinese_number, reference
 from retrieval.index import cache
 from retrieval.index.bm25 import build_index
 from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages
+from retrieval.index.substrings import CorpusSubstrings
 from retrieval.search.naming import DocumentNames
 from retrieval.search.question import (
     asked_part,
@@ -109,6 +110,7 @@ class SearchEngine:
         self.index = build_index(parts)
         self.names = DocumentNames(self.documents)
         self.folded = [fold(document.text) for document in self.documents]
+        self.substrings = CorpusSubstrings(self.folded)
         self.commitments = CommitmentIndex.build([each.commitments for each in work])
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
@@ -181,7 +183,7 @@ class SearchEngine:
             folded_question,
             words,
             unknown=lambda word: word not in self.index.vocabulary,
-            in_corpus=lambda text: any(text in folded for folded in self.folded),
+            in_corpus=self.substrings.contains,
         )
         return unique([w for w in words if is_content_word(w)])
 

@@ -62,20 +62,57 @@ def test_dockerfile_builds_from_the_lock_and_runs_as_a_user(stages):
 def test_dockerfile_copies_what_exists_and_a_pinned_base_image():
     text = (DEPLOY / "Dockerfile").read_text()
     base = re.search(r"^ARG PYTHON_IMAGE=(\S+)", text, re.M).group(1)
-    assert re.fullmatch(r"python:3\.\d+(\.\d+)?-slim(-\w+)?", base), base
+    assert re.fullmatch(r"python:3\.\d+(\.\d+)?-slim(-\w+)?@sha256:[0-9a-f]{64}", base), base
     for word, rest in dockerfile_run.instructions(text):
         if word == "COPY" and "--from" not in rest:
             for source in rest.split()[:-1]:
                 assert (ROOT / source).exists(), source
 
 
-def test_the_lock_pins_every_runtime_dependency():
+def locked(path: Path) -> dict[str, str]:
+    """name -> version of a lock file, checking that each entry is pinned and hashed."""
     lock = {}
-    for line in (DEPLOY / "requirements.lock").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, _, version = line.partition("==")
-            assert version and re.fullmatch(r"[\w.]+", version), f"not pinned: {line}"
-            lock[canonical(name)] = version
+    for entry in re.split(r"\n(?=\S)", path.read_text()):
+        if not entry.strip() or entry.startswith("#"):
+            continue
+        first = entry.splitlines()[0]
+        name, _, version = first.removesuffix("\\").strip().partition("==")
+        assert version and re.fullmatch(r"[\w.]+", version), f"not pinned: {first}"
+        assert re.search(r"--hash=sha256:[0-9a-f]{64}", entry), f"no hash: {first}"
+        lock[canonical(name)] = version
+    return lock
+
+
+def test_every_image_is_pinned_by_digest(tmp_path):
+    check = [
+        sys.executable,
+        str(DEPLOY / "digests.py"),
+        str(DEPLOY / "Dockerfile"),
+        str(DEPLOY / "compose.yaml"),
+    ]
+    assert subprocess.run(check, capture_output=True, text=True).returncode == 0
+    moved = tmp_path / "compose.yaml"
+    moved.write_text(
+        (DEPLOY / "compose.yaml").read_text().replace("@sha256:", "-was-pinned-"), encoding="utf-8"
+    )
+    refused = subprocess.run(
+        [sys.executable, str(DEPLOY / "digests.py"), str(moved)], capture_output=True, text=True
+    )
+    assert refused.returncode == 1 and "nginx:1.27-alpine" in refused.stderr
+
+
+def test_the_install_uses_hashes_and_upgrades_pip_first():
+    install = (DEPLOY / "install.sh").read_text()
+    assert '--require-hashes -r "$SRC/deploy/tools.lock"' in install
+    assert '--require-hashes -r "$SRC/deploy/requirements.lock"' in install
+    assert install.index("tools.lock") < install.index('requirements.lock"')
+    tools = locked(DEPLOY / "tools.lock")
+    assert set(tools) == {"pip", "setuptools"}
+    assert int(tools["pip"].split(".")[0]) >= 25 and int(tools["setuptools"].split(".")[0]) >= 78
+
+
+def test_the_lock_pins_every_runtime_dependency():
+    lock = locked(DEPLOY / "requirements.lock")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     from packaging.requirements import Requirement
 

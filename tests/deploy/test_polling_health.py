@@ -43,6 +43,7 @@ QUESTION = {
 class FakeBotApi(BaseHTTPRequestHandler):
     sent: ClassVar[list[dict]] = []
     pending: ClassVar[list[dict]] = []
+    polls: ClassVar[list[dict]] = []
 
     def log_message(self, *args) -> None:  # quiet
         pass
@@ -77,6 +78,7 @@ class FakeBotApi(BaseHTTPRequestHandler):
         elif method in ("deleteWebhook", "setWebhook"):
             self.reply(200, {"ok": True, "result": True})
         elif method == "getUpdates":
+            FakeBotApi.polls.append(params)
             offset = int(params.get("offset") or 0)
             updates = [u for u in FakeBotApi.pending if u["update_id"] >= offset]
             if not updates:
@@ -98,7 +100,7 @@ class FakeBotApi(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake_api():
-    FakeBotApi.sent, FakeBotApi.pending = [], [QUESTION]
+    FakeBotApi.sent, FakeBotApi.pending, FakeBotApi.polls = [], [QUESTION], []
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeBotApi)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -150,6 +152,9 @@ def test_polling_mode_serves_health_and_metrics_on_the_local_port(fake_api, tmp_
         assert health.json()["status"] == "ready" and health.json()["documents"] == 1
         wait_until(lambda: FakeBotApi.sent, 30, "the answer", proc, log)
         assert "<blockquote>" in FakeBotApi.sent[0]["text"] and FakeBotApi.sent[0]["chat_id"] == 77
+        # exactly the update types the handlers take: no business_message, no channel posts
+        wanted = ["message", "edited_message", "callback_query", "inline_query"]
+        assert FakeBotApi.polls and all(poll.get("allowed_updates") == wanted for poll in FakeBotApi.polls)
 
         def counted() -> str | None:
             text = get(base + "/metrics").text

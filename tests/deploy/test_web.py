@@ -133,3 +133,88 @@ async def test_health_probe_exit_codes(served):
     assert await asyncio.to_thread(main, [url]) == 1
     make_ready(served.status)
     assert await asyncio.to_thread(main, [url]) == 0
+
+
+def test_a_webhook_without_a_secret_is_not_served():
+    with pytest.raises(ValueError, match="secret"):
+        web_application(Status(), Metrics(process=False), "/hook", None)
+
+
+async def open_socket(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection("127.0.0.1", port)
+
+
+async def test_a_wrong_secret_is_refused_before_the_body_is_read(served):
+    """The headers announce 1 MB and none of it is sent: the 403 comes anyway, then the close."""
+    queue = make_ready(served.status)
+    reader, writer = await open_socket(served.port)
+    writer.write(
+        b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"X-Telegram-Bot-Api-Secret-Token: wrong\r\nContent-Length: 1000000\r\n\r\n"
+    )
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), timeout=10)  # read() returns at the close
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 403")
+    assert queue.empty()
+    assert sample(served.metrics, "speechbot_webhook_rejected_total", reason="secret") == 1
+
+
+async def test_an_oversized_body_is_refused_from_its_length(served):
+    """The declared length is over the limit: the connection is closed before the body is read."""
+    queue = make_ready(served.status)
+    reader, writer = await open_socket(served.port)
+    writer.write(
+        b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"X-Telegram-Bot-Api-Secret-Token: s3cret\r\nContent-Length: 2000000\r\n\r\n{"
+    )
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), timeout=10)
+    writer.close()
+    assert answer == b"" or answer.startswith((b"HTTP/1.1 400", b"HTTP/1.1 413"))
+    assert queue.empty()
+
+
+async def test_half_sent_headers_and_bodies_are_dropped_after_the_timeouts():
+    status, metrics = Status(), Metrics(process=False)
+    make_ready(status)
+    port = free_port()
+    app = web_application(status, metrics, "/hook", "s3cret")
+    server = await start_server(app, "127.0.0.1", port, metrics, header_timeout=0.5, body_timeout=0.5)
+    try:
+        head_reader, head_writer = await open_socket(port)
+        head_writer.write(b"POST /hook HTTP/1.1\r\nHost: x\r\n")  # never ends its headers
+        body_reader, body_writer = await open_socket(port)
+        body_writer.write(
+            b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"X-Telegram-Bot-Api-Secret-Token: s3cret\r\nContent-Length: 100\r\n\r\n{"
+        )  # never ends its body
+        # A closed connection reads as EOF; the bound only keeps a failure from hanging the run.
+        assert await asyncio.wait_for(head_reader.read(), timeout=20) == b""
+        assert await asyncio.wait_for(body_reader.read(), timeout=20) == b""
+        head_writer.close()
+        body_writer.close()
+        assert status.update_queue is not None and status.update_queue.empty()
+    finally:
+        await stop_server(server)
+
+
+async def test_connections_over_the_cap_are_closed_at_once():
+    status, metrics = Status(), Metrics(process=False)
+    port = free_port()
+    server = await start_server(
+        web_application(status, metrics), "127.0.0.1", port, metrics, max_connections=3
+    )
+    try:
+        held = [await open_socket(port) for _ in range(3)]
+        reader, writer = await open_socket(port)
+        assert await asyncio.wait_for(reader.read(), timeout=20) == b""  # closed without a word
+        assert sample(metrics, "speechbot_webhook_rejected_total", reason="connections") == 1
+        for _, each in held:
+            each.close()
+        writer.close()
+        await asyncio.sleep(0.2)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", trust_env=False) as client:
+            assert (await client.get("/healthz")).status_code == 503  # served again once they closed
+    finally:
+        await stop_server(server)

@@ -53,6 +53,8 @@ import httpx
 from tests.support.ports import LOCALHOST, free_port
 
 DEFAULT_TOKEN = "123456:TEST"
+#: The webhook secret every speechbot under test runs with (webhook mode refuses to start without one).
+E2E_SECRET = "e2e0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9"
 CONTROL_KEY = "e2e-control-key"
 S3_BUCKET = "telemelya-media"
 S3_KEY = "testing"
@@ -73,8 +75,11 @@ REPLY_METHODS = frozenset(
 
 
 def speechbot_command(corpus: Path | str, admin: int, *options: str) -> list[str]:
-    """`python -m bot serve` in webhook mode against the emulator; BotProcess fills the
-    {api_base_url}, {webhook_url} and {port} placeholders."""
+    """`python -m bot serve` in webhook mode against the emulator, with the secret E2E_SECRET
+    unless the options give one; BotProcess fills the {api_base_url}, {webhook_url} and {port}
+    placeholders."""
+    if "--secret-token" not in options:
+        options = ("--secret-token", E2E_SECRET, *options)
     return [
         sys.executable, "-m", "bot", "serve",
         "--api-base-url", "{api_base_url}",
@@ -575,7 +580,9 @@ _user_msg_ids = itertools.count(500_000)
 class BotClient:
     """Talks to the bot as Telegram users would, and reads what the bot sent.
 
-    ``transport="control"`` injects updates through telemelya's control API where it
+    The default, ``transport="direct"`` with ``secret_token=E2E_SECRET``, suits a speechbot
+    started with :func:`speechbot_command`. ``transport="control"`` (a bot without a secret,
+    like tests/e2e/echo_bot.py) injects updates through telemelya's control API where it
     can express them (private text/commands, callback queries, inline queries);
     everything else (group chats, documents, reply_to, secret-token bots) is built
     here and POSTed straight to the bot's registered webhook URL ("direct"), after
@@ -589,8 +596,8 @@ class BotClient:
         *,
         token: str = DEFAULT_TOKEN,
         session_id: str | None = None,
-        transport: str = "control",
-        secret_token: str | None = None,
+        transport: str = "direct",
+        secret_token: str | None = E2E_SECRET,
         timeout: float = 15.0,
     ) -> None:
         if transport not in ("control", "direct"):

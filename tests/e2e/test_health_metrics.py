@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "corpus" / "seed"
 ADMIN = 42
 WAIT = 20.0
-SECRET = "e2e-webhook-secret-0123456789"
+SECRET = "e2eHook0123456789abcdefGHIJKLMNOPqrstuv"
 PRIVATE = "表率"
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.telegram import texts
-from tests.e2e.harness import DEFAULT_TOKEN, BotClient, BotProcess, speechbot_command
+from tests.e2e.harness import DEFAULT_TOKEN, E2E_SECRET, BotClient, BotProcess, speechbot_command
 from tests.support.html_check import check
 from tests.support.loop_bot import ADMIN
 from tests.support.paths import PROJECT, SEED
@@ -45,7 +45,7 @@ def launch(e2e_services, tmp_path):
 
 @pytest.fixture
 def client(e2e_services):
-    with BotClient(e2e_services, token=DEFAULT_TOKEN, transport="direct") as tg:
+    with BotClient(e2e_services, token=DEFAULT_TOKEN) as tg:
         yield tg
         tg.reset()
 
@@ -117,9 +117,8 @@ def post_raw(client: BotClient, e2e_services, body: bytes, chat_id: int | None =
     if chat_id is not None:
         client._map("chat_session", chat_id)
     url = e2e_services.get_webhook_url(DEFAULT_TOKEN)
-    response = httpx.post(
-        url, content=body, headers={"Content-Type": "application/json"}, timeout=10, trust_env=False
-    )
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": E2E_SECRET}
+    response = httpx.post(url, content=body, headers=headers, timeout=10, trust_env=False)
     return response.status_code
 
 

@@ -7,12 +7,14 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from bot.config import MAX_QUESTION_WORDS
 from bot.service.holder import ReloadReport
 from bot.service.small_talk import OPENERS
 from bot.telegram import texts
 from bot.telegram.html import answer_html, inline_hit_html, not_found_html, reload_html
 from retrieval.corpus.loading import CorpusChanges
 from retrieval.search.results import Answer, Hit
+from retrieval.text.segment import query_words
 from tests.support.fake_telegram import BOT_USERNAME, message, update
 from tests.support.html_check import TelegramHTMLError, check
 from tests.support.loop_bot import ADMIN
@@ -92,6 +94,8 @@ def assert_answer_or_refusal(question: str, replies: list[str], limit: int = 500
         assert f"问题太长（{len(question)} 字）" in reply and f"{limit} 字以内" in reply
     elif any("\ud800" <= c <= "\udfff" for c in question):
         assert "无法识别的字符" in reply
+    elif "词语太多" in reply:  # over max_question_words (tests/security/test_question_limits.py)
+        assert len(query_words(question)) > MAX_QUESTION_WORDS
     elif reply.startswith(CONVERSATION_REPLIES):  # small talk or another language: no quote
         assert "<blockquote>" not in reply
     else:

@@ -22,6 +22,9 @@ class LoopBot:
     def __init__(self, corpus: Path, engine: SearchEngine, **settings) -> None:
         self.loop = asyncio.new_event_loop()
         self.request = RecordingRequest()
+        # One user asks hundreds of generated questions: the per-user rate limit
+        # (tests/security/test_question_limits.py) would refuse most of them.
+        settings.setdefault("user_questions_per_minute", 1_000_000)
         self.settings = Settings(corpus=corpus, admins=[ADMIN], **settings)
         self.app = build_application(
             self.settings, EngineHolder(corpus, engine), TOKEN, self.request, RecordingRequest(), False

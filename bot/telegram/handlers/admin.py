@@ -21,7 +21,7 @@ from bot.telegram.html import (
     stats_html,
 )
 from bot.telegram.state import BotState, get_state
-from bot.telegram.uploads import UploadRefused, check_file, check_size, safe_name, store
+from bot.telegram.uploads import UploadRefused, check_file, check_size, clashing_file, safe_name, store
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,9 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     try:
         name = safe_name(upload.file_name)
         check_size(upload.file_size, state.settings.max_upload_bytes)
+        clash = clashing_file(state.holder.folder, name)
+        if clash is not None:
+            raise UploadRefused(texts.UPLOAD_CLASH.format(existing=clash.name, doc_id=clash.stem))
         with tempfile.TemporaryDirectory(prefix="speechbot-upload-") as folder:
             path = Path(folder) / name
             await (await upload.get_file()).download_to_drive(path)

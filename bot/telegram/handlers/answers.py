@@ -3,12 +3,13 @@ inline mode. Rendering lives in html/keyboards, answering in bot.service, state 
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import re
 
 from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     Message,
     Update,
@@ -18,6 +19,7 @@ from telegram.ext import ContextTypes
 
 from bot.ops.metrics import Metrics, Timer, metrics_of, observe_answer
 from bot.service.conversation import ABOUT, ANSWER, CHOOSE, NO_MORE, Reply
+from bot.service.limits import Refused
 from bot.telegram import texts
 from bot.telegram.callbacks import Callback, find_by_key, question_key
 from bot.telegram.handlers.common import (
@@ -52,6 +54,18 @@ from retrieval.search.results import Answer
 
 log = logging.getLogger(__name__)
 INLINE_TOP = 5
+INLINE_OFFSET = re.compile(r"[0-9]{1,3}")  # ASCII digits only ("²".isdigit() is true); at most 999
+
+
+def inline_offset(text: str) -> int:
+    """The offset of an inline query's next page: what the bot sent as next_offset, else 0."""
+    return int(text) if INLINE_OFFSET.fullmatch(text) else 0
+
+
+def sender_id(message: Message) -> int:
+    """Whom a message's question counts against: its sender, else (a channel, an anonymous
+    admin) the chat it came from."""
+    return message.from_user.id if message.from_user else message.chat.id
 
 
 def answer_view(state: BotState, question: str, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -101,8 +115,19 @@ async def reply_answer(
 ) -> None:
     timer = Timer()
     via = "private" if message.chat.type == ChatType.PRIVATE else "group"
+    problem = state.asker.problem(question)
+    if problem:  # refused before it counts against the sender's limits
+        await message.reply_text(esc(problem), do_quote=True)
+        observe_answer(metrics, via, question, None, 0.0, timer(), update_id, state.settings.log_questions)
+        return
     user = message.from_user.id if message.from_user else 0
-    reply = await asyncio.to_thread(state.dialogue.respond, (message.chat.id, user), question)
+    try:
+        with state.limits.question(sender_id(message)):
+            reply = await state.slots.run(state.dialogue.respond, (message.chat.id, user), question)
+    except Refused as refusal:
+        await message.reply_text(esc(str(refusal)), do_quote=True)
+        observe_answer(metrics, via, question, None, 0.0, timer(), update_id, state.settings.log_questions)
+        return
     text, keyboard = reply_view(state, question, reply)
     searched = timer()
     await message.reply_text(text, reply_markup=keyboard, do_quote=True)
@@ -119,7 +144,7 @@ async def chosen_button(update: Update, context: ContextTypes.DEFAULT_TYPE, call
     if document is None or not isinstance(message, Message):
         return False
     key = (message.chat.id, query.from_user.id)
-    reply = await asyncio.to_thread(state.dialogue.chosen, key, document, callback.fields[1])
+    reply = await state.slots.run(state.dialogue.chosen, key, document, callback.fields[1])
     text, keyboard = reply_view(state, reply.question or document.meta.title, reply)
     await context.bot.send_message(message.chat.id, text, reply_markup=keyboard)
     return True
@@ -188,20 +213,26 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE, callba
     question = recover_question(update, context, qid)
     if question is None:
         return False
-    text, keyboard = await asyncio.to_thread(answer_view, get_state(context), question, offset)
+    state = get_state(context)
+    with state.limits.question(query_of(update).from_user.id):  # Refused: on_button shows it
+        text, keyboard = await state.slots.run(answer_view, state, question, offset)
     await edit(update, text, keyboard)
     return True
 
 
 async def paragraph_button(update: Update, context: ContextTypes.DEFAULT_TYPE, callback: Callback) -> bool:
     key, number, qid, offset = callback.fields[0], callback.number(1), callback.fields[2], callback.number(3)
-    engine = get_state(context).holder.engine
+    state = get_state(context)
+    engine = state.holder.engine
     document = find_by_key(engine.documents, key)
     paragraph = document.paragraph(number) if document else None
     if document is None or paragraph is None or not paragraph.indexed:
         return False
     question = recover_question(update, context, qid)
-    terms = engine.ask(question, top=1).terms if question else []
+    terms: list[str] = []
+    if question and not state.asker.problem(question):
+        with state.limits.question(query_of(update).from_user.id):  # Refused: on_button shows it
+            terms = (await state.slots.run(engine.ask, question, 1)).terms
     text = paragraph_html(document, paragraph, terms)
     await edit(update, text, paragraph_keyboard(document, part_key(paragraph), qid, offset))
     return True
@@ -224,8 +255,14 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 metrics_of(context), "inline", question, None, 0.0, timer(), update.update_id, show
             )
         return
-    offset = int(inline.offset) if inline.offset.isdigit() else 0
-    answer = await asyncio.to_thread(state.holder.engine.ask, question, INLINE_TOP, offset)
+    offset = inline_offset(inline.offset)
+    try:
+        with state.limits.question(inline.from_user.id):
+            answer = await state.slots.run(state.holder.engine.ask, question, INLINE_TOP, offset)
+    except Refused as refusal:  # shown above the (empty) results; pressing it opens the private chat
+        button = InlineQueryResultsButton(text=label(str(refusal), 60), start_parameter="limit")
+        await inline.answer([], cache_time=0, is_personal=True, button=button)
+        return
     searched = timer()
     results = [
         InlineQueryResultArticle(

@@ -29,6 +29,7 @@ from bot.telegram.replies import documents_keyboard, filtered_speeches_html
 from bot.telegram.state import get_state
 
 log = logging.getLogger(__name__)
+MAX_PART_MESSAGES = 3  # one button press sends at most this many messages
 
 
 async def on_speeches(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -92,6 +93,8 @@ async def part_button(update: Update, context: ContextTypes.DEFAULT_TYPE, callba
     messages = part_messages(document, callback.fields[1]) if document else []
     if not messages or message is None:
         return False
+    if len(messages) > MAX_PART_MESSAGES:
+        messages = [*messages[: MAX_PART_MESSAGES - 1], texts.PART_TOO_LONG]
     for text in messages:
         await context.bot.send_message(message.chat.id, text)
     return True

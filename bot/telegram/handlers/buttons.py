@@ -9,6 +9,7 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
+from bot.service.limits import Refused
 from bot.telegram import texts
 from bot.telegram.callbacks import decode
 from bot.telegram.handlers.answers import chosen_button, page_button, paragraph_button
@@ -22,7 +23,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every inline button; unknown or unresolvable data gets the stale alert."""
     query = query_of(update)
     callback = decode(query.data)
-    handled = callback is not None and await BUTTONS[callback.kind](update, context, callback)
+    try:
+        handled = callback is not None and await BUTTONS[callback.kind](update, context, callback)
+    except Refused as refusal:  # the user's limit: say so, nothing else happens
+        await query.answer(str(refusal), show_alert=True)
+        return
     if handled:
         await query.answer()
     else:
