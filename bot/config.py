@@ -15,6 +15,8 @@ DEFAULT_EVAL = PROJECT_ROOT.parent / "shared" / "eval"  # the development sets, 
 PROJECT_EVAL = PROJECT_ROOT / "eval"  # the project's own sets (off-topic questions)
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CORPUS_ENV = "SPEECHBOT_CORPUS"
+REDIS_ENV = "SPEECHBOT_REDIS_URL"
+CORPUS_STORE_ENV = "SPEECHBOT_CORPUS_STORE_URL"
 MAX_QUESTION_CHARS = 500
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 LOG_FORMATS = ("text", "json")
@@ -27,6 +29,11 @@ class ConfigError(ValueError):
 def default_corpus() -> Path:
     """$SPEECHBOT_CORPUS, else corpus/ in the project."""
     return Path(os.environ.get(CORPUS_ENV) or DEFAULT_CORPUS)
+
+
+def environment_value(name: str) -> str | None:
+    """A setting from the environment, None when unset or empty."""
+    return os.environ.get(name, "").strip() or None
 
 
 @dataclass
@@ -45,6 +52,9 @@ class Settings:
     log_questions: bool = False  # True: answered-question log lines carry the question's text
     metrics_listen: str = "127.0.0.1"
     metrics_port: int | None = None  # a separate port for /healthz and /metrics (polling or webhook)
+    # Several replicas, one bot (bot/service/replicas.py): None keeps everything in this process.
+    redis_url: str | None = field(default_factory=lambda: environment_value(REDIS_ENV))
+    corpus_store_url: str | None = field(default_factory=lambda: environment_value(CORPUS_STORE_ENV))
 
     @property
     def base_file_url(self) -> str | None:

@@ -33,6 +33,7 @@ from telegram.ext import ExtBot
 from tornado.httpserver import HTTPServer
 
 from bot.ops.metrics import Metrics
+from bot.service.corpus_version import corpus_version
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -67,6 +68,7 @@ class Status:
             body.update(
                 documents=len(engine.documents), passages=len(engine.passages), reloads=self.holder.reloads
             )
+            body["corpus_version"] = corpus_version(engine)
         body.update(self.extra)
         return body
 

@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from bot.service.answering import Asker
 from bot.service.holder import EngineHolder, Stats
+from bot.service.replicas import Replicas
 from bot.telegram.callbacks import QuestionStore
 
 
@@ -18,6 +19,7 @@ class BotState:
     holder: EngineHolder
     stats: Stats = field(default_factory=Stats)
     questions: QuestionStore = field(default_factory=QuestionStore)
+    replicas: Replicas | None = None  # set when settings.redis_url is: reloads and /stats span replicas
     asker: Asker = field(init=False)
 
     def __post_init__(self) -> None:
