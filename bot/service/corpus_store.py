@@ -162,6 +162,7 @@ class CorpusStore:
         The first upload also stores the files already in ``folder``, so that the first
         version is the whole corpus, not one speech.
         """
+        safe_relative(name)
         self._ensure_bucket()
         head = self.head()
         if head is None:
@@ -172,7 +173,6 @@ class CorpusStore:
         else:
             current = self.manifest(int(head["version"]))
             files, parent, last = dict(current["files"]), int(head["version"]), int(head["last"])
-        safe_relative(name)
         replaced = name in files
         files[name] = self._put_blob(upload)
         return self._write_version(files, parent, last, f"upload {name}"), replaced
