@@ -159,17 +159,17 @@ class CorpusStore:
     def publish(self, folder: Path, upload: Path, name: str) -> tuple[int, bool]:
         """Store ``upload`` as ``name`` in a new version; returns (version, replaced).
 
-        The first upload also stores the files already in ``folder``, so that the first
-        version is the whole corpus, not one speech.
+        The first upload first stores the files already in ``folder`` as version 1, so that
+        every version is a whole corpus and the first upload can be rolled back.
         """
         safe_relative(name)
         self._ensure_bucket()
         head = self.head()
-        if head is None:
+        if head is None:  # version 1: the corpus as it was, so that /rollback can return to it
             files = {}
             for path in corpus_files(folder):
                 files[path.relative_to(folder).as_posix()] = self._put_blob(path)
-            parent, last = None, 0
+            parent = last = self._write_version(dict(files), None, 0, "the corpus before the first upload")
         else:
             current = self.manifest(int(head["version"]))
             files, parent, last = dict(current["files"]), int(head["version"]), int(head["last"])

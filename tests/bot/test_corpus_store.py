@@ -41,22 +41,24 @@ def test_upload_sync_and_rollback(s3, corpus_dir, tmp_path):
     upload.write_bytes(SPEECH)
 
     version, replaced = store.publish(corpus_dir, upload, "防汛.txt")
-    assert (version, replaced) == (1, False)
+    assert (version, replaced) == (2, False)  # version 1 is the corpus before the first upload
     replica = tmp_path / "replica"
-    assert store.sync(replica) == 1
+    assert store.sync(replica) == 2
     names = sorted(p.name for p in replica.iterdir())
-    assert names == sorted(["市长办公会议讲话.txt", "防汛.txt"])  # the first version is the whole corpus
+    assert names == sorted(["市长办公会议讲话.txt", "防汛.txt"])  # every version is the whole corpus
     assert (replica / "防汛.txt").read_bytes() == SPEECH
 
     upload.write_bytes(SPEECH + "二、加强值守。\n".encode())
-    assert store.publish(corpus_dir, upload, "防汛.txt") == (2, True)
-    assert store.sync(replica) == 2 and (replica / "防汛.txt").read_bytes().endswith("加强值守。\n".encode())
+    assert store.publish(corpus_dir, upload, "防汛.txt") == (3, True)
+    assert store.sync(replica) == 3 and (replica / "防汛.txt").read_bytes().endswith("加强值守。\n".encode())
 
+    assert store.rollback() == 2
+    assert store.sync(replica) == 2 and (replica / "防汛.txt").read_bytes() == SPEECH
     assert store.rollback() == 1
-    assert store.sync(replica) == 1 and (replica / "防汛.txt").read_bytes() == SPEECH
+    assert store.sync(replica) == 1 and [p.name for p in replica.iterdir()] == ["市长办公会议讲话.txt"]
     with pytest.raises(StoreError):
         store.rollback()  # version 1 has no parent
-    assert store.publish(corpus_dir, upload, "新.txt")[0] == 3  # numbers are not reused after a rollback
+    assert store.publish(corpus_dir, upload, "新.txt")[0] == 4  # numbers are not reused after a rollback
 
 
 def test_unsafe_names_are_refused(s3, corpus_dir, tmp_path):
