@@ -200,6 +200,8 @@ def test_reload_load_and_redis_loss_across_three_replicas(cluster: Cluster, e2e_
         assert sum(cluster.proxy.hits.values()) - hits_before == 300
         assert all(cluster.proxy.hits[port] >= 90 for port in cluster.ports), cluster.proxy.hits
         assert len(every_send) == 300
+        print(f"busiest one-second window: {busiest_second(every_send)} sends; 300 over "
+              f"{max(every_send) - min(every_send):.1f} s; proxy hits {dict(cluster.proxy.hits)}")  # fmt: skip
         assert busiest_second(every_send) <= TELEGRAM_LIMIT, busiest_second(every_send)
 
         # Redis dies while answers are on their way: none is lost.
@@ -214,6 +216,14 @@ def test_reload_load_and_redis_loss_across_three_replicas(cluster: Cluster, e2e_
         inbox.stopping.set()
         reader.join(timeout=5)
     assert all(h["status"] == "ready" for h in cluster.healths())
+    assert sum(map(fallbacks, cluster.ports)) > 0  # the replicas noticed, and counted it
+
+
+def fallbacks(port: int) -> float:
+    """speechbot_redis_fallbacks_total of one replica, every label summed."""
+    text = httpx.get(f"http://{LOCALHOST}:{port}/metrics", timeout=5, trust_env=False).text
+    lines = [line for line in text.splitlines() if line.startswith("speechbot_redis_fallbacks_total")]
+    return sum(float(line.rpartition(" ")[2]) for line in lines)
 
 
 @pytest.fixture
