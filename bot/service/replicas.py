@@ -9,7 +9,8 @@
   refreshes ``speechbot:replica:<id>`` every few seconds) and names those that failed or did not
   answer in time.
 * A replica that starts, or reconnects after Redis was away, reads the stream from where it
-  was, so it catches up with the requests it missed (one reload for all of them).
+  was, so it catches up with the requests it missed (one reload for all of them). One that
+  starts while Redis is away reads the stream from its start once Redis is back (one reload).
 * Redis down: answers go on from the index in memory, a reload happens here only (with a
   warning for the admin and the log), the caller's ``on_fallback`` counts it; the next command
   reconnects by itself.
@@ -297,7 +298,10 @@ class Replicas:
             entries: list[tuple[str, dict[str, Any]]] = [entry for _, items in batch or [] for entry in items]
             if not entries:
                 continue
-            await self._serve_requests(entries)
+            try:
+                await self._serve_requests(entries)
+            except Exception:  # one bad batch must not stop this replica from hearing the next
+                log.exception("serving reload requests failed")
             self.last_id = entries[-1][0]
 
     async def _serve_requests(self, entries: list[tuple[str, dict[str, Any]]]) -> None:
