@@ -208,7 +208,9 @@ def test_reload_load_and_redis_loss_across_three_replicas(cluster: Cluster, e2e_
         time.sleep(4.0)
         tg.send_command(chat_id=ADMIN, user_id=ADMIN, command="/stats")
         stats = tg.wait_for_reply(methods={"sendMessage"}, timeout=WAIT)
-        assert f"全部副本（{REPLICAS} 个）" in stats.text and "问题：300 个，其中拒绝 0 个" in stats.text, stats.text
+        assert f"全部副本（{REPLICAS} 个）" in stats.text and "问题：300 个，其中拒绝 0 个" in stats.text, (
+            stats.text
+        )
 
         # Redis dies while answers are on their way: none is lost.
         for session in sessions:
