@@ -156,7 +156,16 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def _serve_overrides(args: argparse.Namespace) -> dict:
-    keys = ("corpus", "webhook_url", "listen", "port", "secret_token", "api_base_url")
+    keys = (
+        "corpus",
+        "webhook_url",
+        "listen",
+        "port",
+        "secret_token",
+        "api_base_url",
+        "redis_url",
+        "corpus_store_url",
+    )
     overrides = {key: getattr(args, key, None) for key in keys}
     overrides["admins"] = getattr(args, "admin", None)
     return overrides
@@ -213,6 +222,14 @@ def _serve_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--api-base-url", help="Bot API base URL, e.g. http://127.0.0.1:8081/bot")
     parser.add_argument("--admin", type=int, action="append", help="admin Telegram user id (repeatable)")
+    parser.add_argument(
+        "--redis-url",
+        help="Redis shared by the replicas, e.g. redis://127.0.0.1:6379/0 ($SPEECHBOT_REDIS_URL)",
+    )
+    parser.add_argument(
+        "--corpus-store-url",
+        help="S3-compatible corpus store, e.g. http://minio:9000/speechbot/corpus ($SPEECHBOT_CORPUS_STORE_URL)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:

@@ -17,6 +17,8 @@ PROJECT_EVAL = PROJECT_ROOT / "eval"  # the project's own sets (off-topic questi
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CORPUS_ENV = "SPEECHBOT_CORPUS"
 SECRET_ENV = "SPEECHBOT_SECRET_TOKEN"  # the webhook secret, kept off the command line (ps shows it)
+REDIS_ENV = "SPEECHBOT_REDIS_URL"
+CORPUS_STORE_ENV = "SPEECHBOT_CORPUS_STORE_URL"
 MAX_QUESTION_CHARS = 500
 MAX_QUESTION_WORDS = 50  # ordinary questions have under 20; each word costs search time
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -49,6 +51,11 @@ def default_corpus() -> Path:
     return Path(os.environ.get(CORPUS_ENV) or DEFAULT_CORPUS)
 
 
+def environment_value(name: str) -> str | None:
+    """A setting from the environment, None when unset or empty."""
+    return os.environ.get(name, "").strip() or None
+
+
 @dataclass
 class Settings:
     corpus: Path = field(default_factory=default_corpus)
@@ -70,6 +77,9 @@ class Settings:
     metrics_listen: str = "127.0.0.1"
     metrics_port: int | None = None  # a separate port for /healthz and /metrics (polling or webhook)
     context_seconds: int = 1800  # how long a chat's conversation context (follow-ups, 还有吗) is kept
+    # Several replicas, one bot (bot/service/replicas.py): None keeps everything in this process.
+    redis_url: str | None = field(default_factory=lambda: environment_value(REDIS_ENV))
+    corpus_store_url: str | None = field(default_factory=lambda: environment_value(CORPUS_STORE_ENV))
 
     @property
     def base_file_url(self) -> str | None:

@@ -96,6 +96,13 @@ class Metrics:
         self.index_loaded = Gauge(
             "speechbot_index_loaded_timestamp_seconds", "When the index in use was built", registry=r
         )
+        self.redis_fallbacks = Counter(
+            "speechbot_redis_fallbacks",
+            "Uses of Redis that failed and fell back to this process alone, by what: reload, "
+            "rate_limit, stats, heartbeat, listen, report, start",
+            ["what"],
+            registry=r,
+        )
         for via in ("private", "group", "inline"):  # so rate() sees the series from the start
             self.questions.labels(via)
             for result in ("found", "not_found", "refused"):

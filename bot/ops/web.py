@@ -40,6 +40,7 @@ from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream
 
 from bot.ops.metrics import Metrics
+from bot.service.corpus_version import corpus_version
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -77,6 +78,7 @@ class Status:
             body.update(
                 documents=len(engine.documents), passages=len(engine.passages), reloads=self.holder.reloads
             )
+            body["corpus_version"] = corpus_version(engine)
         body.update(self.extra)
         return body
 

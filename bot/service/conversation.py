@@ -21,7 +21,7 @@ from bot.service.catalog import naming_phrase, ordered
 from bot.service.small_talk import recognise, reply_text, squeezed
 from retrieval.corpus.document import Document
 from retrieval.corpus.references import chinese_number
-from retrieval.search.about import Fact, about, asked_fact
+from retrieval.search.about import FACTS, Fact, about, asked_fact
 from retrieval.search.question import asked_part
 from retrieval.search.results import Answer
 from retrieval.text.normalize import fold
@@ -127,8 +127,12 @@ def part_key(part: int | str) -> str:
     return str(part)
 
 
+def is_part_key(key: str) -> bool:
+    return key in ("opening", "closing") or (key.isascii() and key.isdigit() and 0 < int(key) < 100)
+
+
 def part_of(key: str) -> int | str:
-    return int(key) if key.isdigit() else key
+    return int(key) if key.isascii() and key.isdigit() else key
 
 
 class Dialogue:
@@ -209,10 +213,13 @@ class Dialogue:
         found = about(document, fact)
         return Reply(ABOUT, fact=found, text=found.text)
 
-    def chosen(self, key: ChatKey, document: Document, wanted: str) -> Reply:
-        """The reply once a speech is picked from a CHOOSE reply's buttons."""
-        if not wanted[:1].isdigit() and wanted not in ("opening", "closing"):
+    def chosen(self, key: ChatKey, document: Document, wanted: str) -> Reply | None:
+        """The reply once a speech is picked from a CHOOSE reply's buttons; None for a `wanted`
+        that no CHOOSE reply makes (button data from a modified client)."""
+        if wanted in FACTS:
             return self.fact(key, document, wanted)
+        if not is_part_key(wanted):
+            return None
         part = part_of(wanted)
         label = {"opening": "开场白", "closing": "结束语"}.get(
             str(part)

@@ -28,9 +28,10 @@ from bot.ops import logs
 from bot.ops.metrics import Metrics, Timer, observe_reload
 from bot.ops.web import Status, start_server, stop_server, web_application
 from bot.service.holder import EngineHolder, ReloadReport
+from bot.service.replicas import Replicas, replica_id
 from bot.telegram import texts
 from bot.telegram.handlers import admin, answers, browsing, buttons, commitments, errors
-from bot.telegram.retrying import RetryingRateLimiter
+from bot.telegram.replication import rate_limiter, reload_everywhere, replicas_for
 from bot.telegram.state import BotState
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("outline", browsing.on_outline, filters=chats))
     app.add_handler(CommandHandler("reload", admin.on_reload, filters=chats))
     app.add_handler(CommandHandler("stats", admin.on_stats, filters=chats))
+    app.add_handler(CommandHandler("rollback", admin.on_rollback, filters=chats))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, answers.on_private_text))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & groups, answers.on_group_text))
     app.add_handler(MessageHandler(filters.Document.ALL & private, admin.on_document))
@@ -85,6 +87,7 @@ def build_application(
     updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
     metrics: Metrics | None = None,
+    replicas: Replicas | None = None,
 ) -> Application:
     """The bot: settings, engine holder, metrics, handlers, HTML defaults, rate limiter, start-up menu."""
     builder = (
@@ -103,11 +106,12 @@ def build_application(
     if rate_limit:
         # Retry after Telegram's 429 "retry after N s" instead of failing the reply: with several
         # processes each limiter only sees its own share of the bot's ~30 messages a second.
-        limiter = RetryingRateLimiter(max_retries=RATE_LIMIT_RETRIES)
+        # With replicas (redis_url) the limits are shared through Redis (replication.py).
+        limiter = rate_limiter(replicas, metrics, RATE_LIMIT_RETRIES)
         # PTB types the default builder's limiter arguments as None; AIORateLimiter's are int.
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     app = builder.build()
-    app.bot_data["state"] = BotState(settings, holder)
+    app.bot_data["state"] = BotState(settings, holder, replicas=replicas)
     app.bot_data["metrics"] = metrics if metrics is not None else Metrics()
     add_handlers(app)
     return app
@@ -145,12 +149,17 @@ async def run(settings: Settings, token: str, stop: asyncio.Event | None = None)
     status = Status()
     loop = asyncio.get_running_loop()
     background: set[asyncio.Task] = set()
+    replicas = replicas_for(settings, metrics)
+    status.extra["replica"] = replicas.replica if replicas is not None else replica_id(settings.port)
 
     def reload_on_signal() -> None:
         if status.holder is None or not status.ready:
             log.warning("SIGHUP ignored: the index is not loaded yet")
             return
-        task = loop.create_task(reload_and_report(status.holder, metrics, "signal"))
+        if replicas is not None:
+            task: asyncio.Task = loop.create_task(reload_everywhere(replicas, "signal"))
+        else:
+            task = loop.create_task(reload_and_report(status.holder, metrics, "signal"))
         background.add(task)
         task.add_done_callback(background.discard)
 
@@ -167,6 +176,8 @@ async def run(settings: Settings, token: str, stop: asyncio.Event | None = None)
             servers.append(await start_server(web, settings.metrics_listen, settings.metrics_port, metrics))
             log.info("health and metrics on %s:%d", settings.metrics_listen, settings.metrics_port)
 
+        if replicas is not None:
+            await replicas.prepare(settings.corpus)
         log.info("loading corpus %s", settings.corpus)
         timer = Timer()
         holder = await asyncio.to_thread(EngineHolder, settings.corpus)
@@ -183,7 +194,9 @@ async def run(settings: Settings, token: str, stop: asyncio.Event | None = None)
         )
         if stop.is_set():  # SIGTERM while loading
             return
-        app = build_application(settings, holder, token, metrics=metrics)
+        if replicas is not None:
+            replicas.start(holder)
+        app = build_application(settings, holder, token, metrics=metrics, replicas=replicas)
         async with app:
             if app.post_init:
                 await app.post_init(app)
@@ -214,6 +227,8 @@ async def run(settings: Settings, token: str, stop: asyncio.Event | None = None)
                 await app.stop()
     finally:
         status.state = "stopping"
+        if replicas is not None:
+            await replicas.stop()
         for server in servers:
             await stop_server(server)
         for signum in handled:

@@ -11,6 +11,7 @@ from bot.service.answering import Asker
 from bot.service.conversation import Dialogue, MemoryContextStore
 from bot.service.holder import EngineHolder, Stats
 from bot.service.limits import SearchSlots, UserLimits
+from bot.service.replicas import Replicas
 from bot.telegram.callbacks import QuestionStore
 
 
@@ -20,6 +21,7 @@ class BotState:
     holder: EngineHolder
     stats: Stats = field(default_factory=Stats)
     questions: QuestionStore = field(default_factory=QuestionStore)
+    replicas: Replicas | None = None  # set when settings.redis_url is: reloads and /stats span replicas
     asker: Asker = field(init=False)
     dialogue: Dialogue = field(init=False)
     limits: UserLimits = field(init=False)

@@ -54,4 +54,6 @@ ADMIN_COMMANDS = [
     *USER_COMMANDS,
     BotCommand("reload", "重新载入语料"),
     BotCommand("stats", "运行统计"),
+    BotCommand("rollback", "语料回到上一个版本"),
 ]
+NO_CORPUS_STORE = "没有配置语料存储（corpus_store_url），无法回滚：请在服务器上恢复语料文件后 /reload。"

@@ -11,6 +11,7 @@ from retrieval.corpus.references import chinese_number
 from retrieval.text.normalize import fold
 
 WHO, WHEN, OCCASION, LENGTH, PARTS = "who", "when", "occasion", "length", "parts"
+FACTS = (WHO, WHEN, OCCASION, LENGTH, PARTS)
 # The question must point at a speech (讲话, 报告, 这篇, 它 …), so 「这项工作由谁负责」 stays a search.
 DOCUMENT_RE = re.compile(r"讲话|报告|发言|致辞|演讲|讲稿|这篇|这份|该篇|此篇|^它|^那篇")
 ASKED = {

@@ -49,7 +49,7 @@ def test_the_menus_list_only_commands_the_bot_has():
     }
     menu = {c.command for c in texts.ADMIN_COMMANDS}
     assert menu <= handled
-    assert {c.command for c in texts.USER_COMMANDS} == menu - {"reload", "stats"}
+    assert {c.command for c in texts.USER_COMMANDS} == menu - {"reload", "stats", "rollback"}
     assert "outline" in menu
 
 

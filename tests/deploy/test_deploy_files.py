@@ -171,7 +171,12 @@ def test_compose_has_polling_and_webhook_set_ups(compose):
         assert set(mounts) == {"/corpus", "/cache", "/etc/speechbot/config.yaml"}
         config = mounts["/etc/speechbot/config.yaml"].split(":")[0]
         assert (DEPLOY / config).is_file()
-    assert services["webhook"]["volumes"][0].endswith(":/corpus:ro")  # shared read-only
+    webhook = services["webhook"]
+    # The replicas' corpus folder follows the corpus store; Redis coordinates them.
+    assert webhook["volumes"][0].endswith(":/corpus")
+    assert webhook["environment"]["SPEECHBOT_CORPUS_STORE_URL"].startswith("http://minio:9000/")
+    assert webhook["environment"]["SPEECHBOT_REDIS_URL"] == "redis://redis:6379/0"
+    assert services["redis"]["profiles"] == services["minio"]["profiles"] == ["webhook"]
     assert "TELEGRAM_BOT_TOKEN" not in (DEPLOY / "compose.yaml").read_text()
 
 

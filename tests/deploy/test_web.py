@@ -56,7 +56,10 @@ async def test_healthz_is_503_until_ready_then_200(served):
     make_ready(served.status)
     ready = await served.client.get("/healthz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "documents": 3, "passages": 10, "reloads": 0}
+    body = ready.json()
+    version = body.pop("corpus_version")
+    assert body == {"status": "ready", "documents": 3, "passages": 10, "reloads": 0}
+    assert len(version) == 16 and int(version, 16) >= 0  # the loaded corpus' content fingerprint
     served.status.state = "stopping"
     assert (await served.client.get("/healthz")).status_code == 503
 

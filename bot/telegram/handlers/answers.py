@@ -145,6 +145,8 @@ async def chosen_button(update: Update, context: ContextTypes.DEFAULT_TYPE, call
         return False
     key = (message.chat.id, query.from_user.id)
     reply = await state.slots.run(state.dialogue.chosen, key, document, callback.fields[1])
+    if reply is None:
+        return False
     text, keyboard = reply_view(state, reply.question or document.meta.title, reply)
     await context.bot.send_message(message.chat.id, text, reply_markup=keyboard)
     return True
