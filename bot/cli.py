@@ -103,6 +103,10 @@ def cmd_commitments(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from retrieval.evaluate import evaluate
 
+    if args.squad:
+        status = _eval_squad(args.squad)
+        if not args.sets or status:
+            return status
     paths = [Path(p) for p in args.sets] or sorted(DEFAULT_EVAL.glob("*.yaml")) + sorted(
         PROJECT_EVAL.glob("*.yaml")
     )
@@ -118,6 +122,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(result.summary())
         for failure in result.failures:
             print(f"  ✗ {failure}")
+    return 0
+
+
+def _eval_squad(files: Sequence[Path]) -> int:
+    """Each SQuAD-format file as a corpus of its own: speechbot's figures and plain rank-bm25's."""
+    from retrieval.cache import default_cache_dir
+    from retrieval.squad import evaluate_engine, evaluate_plain_bm25, load_squad
+
+    missing = [p for p in files if not p.is_file()]
+    if missing:
+        print("找不到评测集：" + "、".join(map(str, missing)), file=sys.stderr)
+        return 2
+    for path in files:
+        squad = load_squad(path, default_cache_dir() / "squad")
+        result = evaluate_engine(_engine(squad.folder), squad)
+        print(result.summary(), flush=True)
+        for failure in result.failures:
+            print(f"  ✗ {failure}")
+        print(evaluate_plain_bm25(squad).summary(), flush=True)
     return 0
 
 
@@ -221,6 +244,14 @@ def parser() -> argparse.ArgumentParser:
     evaluation = sub.add_parser("eval", help="run YAML question sets")
     evaluation.add_argument(
         "sets", nargs="*", metavar="SET", help=f"YAML files (default {DEFAULT_EVAL}/*.yaml and eval/*.yaml)"
+    )
+    evaluation.add_argument(
+        "--squad",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="SQuAD-format JSON sets, each run as its own corpus beside plain rank-bm25 (YAML sets only if named)",
     )
     _corpus_option(evaluation)
     evaluation.set_defaults(func=cmd_eval)
