@@ -17,6 +17,7 @@ from retrieval.commitments import (
     score_labels,
 )
 from retrieval.corpus import load_corpus
+from retrieval.features import Query
 from retrieval.search import SearchEngine
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -138,8 +139,8 @@ def test_commitment_question_quotes_the_commitment_first(engine, question, sente
 
 def test_boost_only_for_commitment_questions(engine):
     """The flag adds a bonus to commitment passages; without it the ranking is the plain one."""
-    plain = engine._ranked_hits("常务会", ["常务会"], [], set(), 3)
-    flagged = engine._ranked_hits("常务会", ["常务会"], [], set(), 3, commitment=True)
+    plain = engine._ranked_hits(Query("常务会", ["常务会"], [], [], set(), set(), False, {}), 3)
+    flagged = engine._ranked_hits(Query("常务会", ["常务会"], [], [], set(), set(), True, {}), 3)
     starts = {c.start for c in engine.commitments.by_document[0]}
     assert plain[2].start not in starts  # a window holding the meeting commitment further on…
     assert flagged[2].quote.startswith("这里，我提出两项会议制度")  # …gives way to the commitment itself

@@ -3,6 +3,7 @@ changes in the ranking: every ranking test also checks the order flips without t
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from retrieval.question import (
     question_phrases,
     rejoin_misjoined,
 )
+from retrieval.scoring import default_weights
 from retrieval.search import SearchEngine
 
 
@@ -92,13 +94,20 @@ def top_doc(engine: SearchEngine, question: str) -> str | None:
     return answer.hits[0].doc_id if answer.hits else None
 
 
+def without_feature(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Score with the shipped weights but this feature's weight 0."""
+    weights = default_weights()
+    changed = dataclasses.replace(weights, weights={**weights.weights, name: 0.0})
+    monkeypatch.setattr(search, "default_weights", lambda: changed)
+
+
 @pytest.mark.parametrize(
     ("texts", "question", "rule", "without"),
     [
         pytest.param(  # without the rule the shorter mention wins on BM25 alone
             ("提升效能，就要说了算、说了干、马上干，兑现承诺，让群众满意。", "各部门全力提升效能。"),
             "提升效能要怎么做",
-            ("DEFINITION_WEIGHT", 0.0),
+            lambda monkeypatch: without_feature(monkeypatch, "definition"),
             "乙",
             id="a passage defining the phrase wins",
         ),
@@ -108,7 +117,7 @@ def top_doc(engine: SearchEngine, question: str) -> str | None:
                 "实施标准提升行动，构建适应高质量发展要求的标准体系，推动服务质量不断提高。",
             ),
             "提升质量有什么要求",
-            ("focus_words", lambda question, words: ([], [])),
+            lambda monkeypatch: monkeypatch.setattr(search, "focus_words", lambda question, words: ([], [])),
             "乙",
             id="the focus word is not required",
         ),
@@ -119,7 +128,7 @@ def test_a_ranking_rule_decides(
 ) -> None:
     engine = engine_over(tmp_path, dict(zip(("甲", "乙"), texts, strict=True)))
     assert top_doc(engine, question) == "甲"
-    monkeypatch.setattr(search, *rule)
+    rule(monkeypatch)
     assert top_doc(engine, question) == without
 
 

@@ -1,0 +1,147 @@
+"""What the ranking knows about each candidate passage of a question: named features, one
+column each of a matrix with a row per candidate. `retrieval.scoring` turns the matrix
+into scores; nothing else decides the order.
+
+Every feature but `coverage` is in idf units (a sum or share of the question's idf mass),
+so that one weight means the same on any corpus:
+
+- bm25: BM25 of the question's terms in the passage (its sentence window);
+- proximity: for consecutive words of a question phrase standing together in the passage, the smaller idf;
+- definition: the idf of a question phrase the passage defines (提升效能，就要…);
+- heading: the idf of the question's terms found in the titles above the passage;
+- focus: the idf of the word asked for (什么「要求」) when the passage has it;
+- commitment: for a question about commitments, the question's idf times how much the
+  passage opens with a commitment (1, or 0.5 for one further on);
+- named: the question's idf when it names the passage's document (title, year, issuer, speaker);
+- document: the question's idf times the document's BM25 (whole documents as units) over the best document's;
+- coverage: the share of the question's idf mass found in the passage's paragraph.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from retrieval.index import BM25Index
+from retrieval.passages import DocumentPassages
+from retrieval.question import definition_patterns, question_phrases, standing_together
+from retrieval.segment import merge_terms
+
+if TYPE_CHECKING:
+    from retrieval.search import SearchEngine
+
+FEATURES = ("bm25", "proximity", "definition", "heading", "focus", "commitment", "named", "document")
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
+EXTRA_PER_DOCUMENT = 20  # best passages added as candidates from each named or best-matching document
+BEST_DOCUMENTS = 5  # documents (by whole-document BM25) whose best passages join the candidates
+
+
+@dataclass
+class Query:
+    """A question as the ranking sees it."""
+
+    folded: str  # the folded question
+    words: list[str]  # content words, each counted for coverage
+    terms: list[str]  # index terms searched for (words, synonyms, known sub-words)
+    focus: list[str]  # the words asked for (什么「要求」)
+    named: set[int]  # documents the question names
+    naming_words: set[str]  # the words that named them: covered in those documents
+    commitment: bool  # whether it asks for commitments
+    idf: dict[str, float]
+
+    @property
+    def total_idf(self) -> float:
+        return sum(self.idf[w] for w in self.words)
+
+
+@dataclass
+class Candidates:
+    ids: np.ndarray  # passage ids
+    values: np.ndarray  # one row per passage, one column per name in FEATURES
+    coverage: np.ndarray  # share of the question's idf mass found in each passage's paragraph
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, COLUMN[name]]
+
+
+def build_document_index(parts: list[DocumentPassages]) -> BM25Index:
+    """BM25 over whole documents (every indexed sentence of a document as one text)."""
+    terms = merge_terms([part.sentence_terms for part in parts])
+    ends = np.cumsum(terms.lengths)
+    sentence_counts = np.cumsum([len(part.sentence_terms) for part in parts])
+    document_end = np.concatenate([[0], ends])[sentence_counts]
+    document_start = np.concatenate([[0], document_end[:-1]])
+    vocabulary = {term: i for i, term in enumerate(terms.vocabulary)}
+    return BM25Index(vocabulary, terms.ids, document_start, document_end)
+
+
+def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """(passage ids, passage BM25): the `limit` best passages by BM25, widened by the best
+    passages of each named document and of the best documents by whole-document BM25."""
+    ids, bm25 = engine.index.top(query.terms, limit)
+    documents = set(query.named)
+    document_scores = engine.document_index.scores(query.terms)
+    if len(document_scores) > 1:
+        documents.update(np.argsort(-document_scores, kind="stable")[:BEST_DOCUMENTS].tolist())
+    if not documents:
+        return ids, bm25
+    scores = engine.index.scores(query.terms)
+    inside = np.flatnonzero(np.isin(engine.passages.doc, list(documents)) & (scores > 0))
+    extra = []
+    for doc in documents:
+        mine = inside[engine.passages.doc[inside] == doc]
+        extra.append(mine[np.argsort(-scores[mine], kind="stable")[:EXTRA_PER_DOCUMENT]])
+    added = np.setdiff1d(np.concatenate(extra), ids)
+    return np.concatenate([ids, added]), np.concatenate([bm25, scores[added]])
+
+
+def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25: np.ndarray) -> Candidates:
+    """The feature matrix of the candidate passages `ids` (with their BM25 `bm25`)."""
+    idf, total = query.idf, query.total_idf or 1.0
+    phrases = question_phrases(query.folded, query.terms)
+    definitions = definition_patterns(phrases)
+    values = np.zeros((len(ids), len(FEATURES)))
+    values[:, COLUMN["bm25"]] = bm25
+    docs = engine.passages.doc[ids]
+    if query.named:
+        values[:, COLUMN["named"]] = total * np.isin(docs, list(query.named))
+    document_scores = engine.document_index.scores(query.terms)
+    if len(document_scores) > 1 and document_scores.max() > 0:
+        values[:, COLUMN["document"]] = total * document_scores[docs] / document_scores.max()
+    parts = engine.coverage_parts(query.words)
+    coverage = np.zeros(len(ids))
+    paragraph_found: dict[tuple[int, int], float] = {}
+    for row, passage_id in enumerate(ids.tolist()):
+        passage = engine.passages[passage_id]
+        folded = engine.folded[passage.doc]
+        key = (passage.doc, passage.paragraph)
+        if key not in paragraph_found:
+            paragraph_found[key] = engine.coverage(
+                folded, passage, parts, idf, named_words(query, passage.doc)
+            )
+        coverage[row] = paragraph_found[key] / total
+        text = folded[passage.start : passage.end]
+        values[row, COLUMN["proximity"]] = sum(
+            min(idf[a], idf[b])
+            for phrase in phrases
+            for a, b in itertools.pairwise(phrase)
+            if standing_together(text, a, b)
+        )
+        values[row, COLUMN["definition"]] = max(
+            (sum(idf[t] for t in phrase) for pattern, phrase in definitions if pattern.search(text)),
+            default=0.0,
+        )
+        titles = engine.heading_text(passage)
+        values[row, COLUMN["heading"]] = sum(idf[t] for t in query.terms if t in titles)
+        values[row, COLUMN["focus"]] = sum(idf[w] for w in query.focus if w in text and w not in query.words)
+        if query.commitment:
+            values[row, COLUMN["commitment"]] = total * engine.commitments.weight(passage)
+    return Candidates(ids, values, coverage)
+
+
+def named_words(query: Query, doc: int) -> set[str]:
+    """The question's words that count as found in a document because they name it."""
+    return query.naming_words if doc in query.named else set()
