@@ -144,6 +144,29 @@ def _eval_squad(files: Sequence[Path]) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    from retrieval.cache import default_cache_dir
+    from retrieval.scoring import WEIGHTS_FILE
+    from retrieval.tuning import figures, tune, write_weights
+
+    yaml_sets = sorted(DEFAULT_EVAL.glob("*.yaml")) + sorted(PROJECT_EVAL.glob("*.yaml"))
+    seed_sets = [p for p in yaml_sets if "gov" not in p.stem]
+    corpora = [(args.corpus, yaml_sets), (args.corpus / "seed", seed_sets)]
+    squad_files = args.squad or sorted((DEFAULT_EVAL / "external").glob("*.json"))
+    weights, table = tune(corpora, squad_files, default_cache_dir() / "squad")
+    for entry in sorted(
+        figures(table, weights.vector(), weights.min_coverage).values(), key=lambda f: (f.name, f.split)
+    ):
+        print(entry.line())
+    print(
+        f"min_coverage {weights.min_coverage}; weights "
+        + ", ".join(f"{k} {v:g}" for k, v in weights.weights.items())
+    )
+    if args.write:
+        write_weights(weights, args.write if args.write != Path("-") else WEIGHTS_FILE)
+    return 0
+
+
 def _asker(corpus: Path):
     from bot.answering import Asker
     from bot.holder import EngineHolder, Stats
@@ -255,6 +278,19 @@ def parser() -> argparse.ArgumentParser:
     )
     _corpus_option(evaluation)
     evaluation.set_defaults(func=cmd_eval)
+
+    tuning = sub.add_parser("tune", help="fit the ranking weights and refusal threshold on the question sets")
+    tuning.add_argument("--squad", nargs="+", type=Path, default=[], metavar="FILE", help="SQuAD-format sets")
+    tuning.add_argument(
+        "--write",
+        type=Path,
+        nargs="?",
+        const=Path("-"),
+        metavar="FILE",
+        help="write the weights file (default retrieval/data/weights.yaml)",
+    )
+    _corpus_option(tuning)
+    tuning.set_defaults(func=cmd_tune)
 
     chat = sub.add_parser("chat", help="interactive conversation in the terminal")
     _corpus_option(chat)

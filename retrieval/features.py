@@ -6,6 +6,8 @@ Every feature but `coverage` is in idf units (a sum or share of the question's i
 so that one weight means the same on any corpus:
 
 - bm25: BM25 of the question's terms in the passage (its sentence window);
+- unnamed_bm25: the same without the words that name the passage's document (which every
+  passage of a named document answers to: what tells its passages apart is the rest);
 - proximity: for consecutive words of a question phrase standing together in the passage, the smaller idf;
 - definition: the idf of a question phrase the passage defines (提升效能，就要…);
 - heading: the idf of the question's terms found in the titles above the passage;
@@ -33,7 +35,17 @@ from retrieval.segment import merge_terms
 if TYPE_CHECKING:
     from retrieval.search import SearchEngine
 
-FEATURES = ("bm25", "proximity", "definition", "heading", "focus", "commitment", "named", "document")
+FEATURES = (
+    "bm25",
+    "unnamed_bm25",
+    "proximity",
+    "definition",
+    "heading",
+    "focus",
+    "commitment",
+    "named",
+    "document",
+)
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
 EXTRA_PER_DOCUMENT = 20  # best passages added as candidates from each named or best-matching document
 BEST_DOCUMENTS = 5  # documents (by whole-document BM25) whose best passages join the candidates
@@ -106,6 +118,11 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     values = np.zeros((len(ids), len(FEATURES)))
     values[:, COLUMN["bm25"]] = bm25
     docs = engine.passages.doc[ids]
+    values[:, COLUMN["unnamed_bm25"]] = bm25
+    naming = set(engine.scoring_terms([w for w in query.words if w in query.naming_words]))
+    if query.named and naming:
+        unnamed = engine.index.scores([t for t in query.terms if t not in naming])[ids]
+        values[:, COLUMN["unnamed_bm25"]] = np.where(np.isin(docs, list(query.named)), unnamed, bm25)
     if query.named:
         values[:, COLUMN["named"]] = total * np.isin(docs, list(query.named))
     document_scores = engine.document_index.scores(query.terms)

@@ -15,7 +15,7 @@ from retrieval import cache
 from retrieval.commitments import Commitment, CommitmentIndex, document_commitments, is_commitment_question
 from retrieval.corpus import Corpus, load_corpus
 from retrieval.document import Document, Paragraph
-from retrieval.features import Query, build_document_index, candidate_features, candidate_ids
+from retrieval.features import Candidates, Query, build_document_index, candidate_features, candidate_ids
 from retrieval.index import BM25Index
 from retrieval.naming import DocumentNames
 from retrieval.normalize import fold
@@ -246,14 +246,19 @@ class SearchEngine:
         limit = max(3, DISTINCTIVE_SHARE * len(self.documents))
         return term is None or self.document_index.doc_freq[term] <= limit
 
+    def candidates(self, query: Query) -> Candidates:
+        """The passages worth ranking for a question, with their features."""
+        query.terms = self.scoring_terms(query.words)
+        query.idf = {w: self.index.term_idf(w) for w in unique(query.words + query.terms + query.focus)}
+        ids, bm25 = candidate_ids(self, query, CANDIDATES)
+        return candidate_features(self, query, ids, bm25)
+
     def _ranked_hits(self, query: Query, wanted: int) -> list[Hit]:
         """Relevant, non-overlapping hits, best first by the scoring model (retrieval.scoring)
         over the features of the candidate passages (retrieval.features)."""
-        query.terms = self.scoring_terms(query.words)
-        query.idf = {w: self.index.term_idf(w) for w in unique(query.words + query.terms + query.focus)}
         weights = default_weights()
-        ids, bm25 = candidate_ids(self, query, CANDIDATES)
-        candidates = candidate_features(self, query, ids, bm25)
+        candidates = self.candidates(query)
+        ids = candidates.ids
         score = scores(candidates, weights)
         kept = np.flatnonzero(candidates.coverage >= weights.min_coverage)
         order = kept[np.lexsort((ids[kept], -score[kept]))]
