@@ -95,15 +95,20 @@ def rejoin_misjoined(
     its last character to the word after it."""
     words = list(words)
     for i, word in enumerate(words):
-        if len(word) < 2 or not unknown(word) or in_corpus(word):
+        if len(word) < 2 or not unknown(word) or in_corpus(word) or has_digit(word):
             continue
-        before = words[i - 1] if i > 0 else ""
-        after = words[i + 1] if i + 1 < len(words) else ""
+        before = words[i - 1] if i > 0 and not has_digit(words[i - 1]) else ""
+        after = words[i + 1] if i + 1 < len(words) and not has_digit(words[i + 1]) else ""
         if before and before + word in folded_question and in_corpus(before + word[0]):
             words[i - 1], words[i] = before + word[0], word[1:]
         elif after and word + after in folded_question and in_corpus(word[-1] + after):
             words[i], words[i + 1] = word[:-1], word[-1] + after
     return words
+
+
+def has_digit(word: str) -> bool:
+    """Numbers and years stay whole: no character is moved to or from a word with a digit."""
+    return any(c.isdigit() for c in word)
 
 
 def asked_part(folded_question: str, words: list[str]) -> tuple[int | str | None, list[str]]:
