@@ -39,7 +39,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(answer_json(answer), flush=True)
         else:
             print(f"问：{question}\n{answer_text(answer)}\n", flush=True)
+        if args.explain:
+            _explain(answer)
     return 0
+
+
+def _explain(answer) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.scoring import default_weights, explain_parts
+
+    for number, hit in enumerate(answer.hits, start=1):
+        if hit.score_parts:
+            parts = explain_parts(hit.score_parts, default_weights()).replace("\n", "\n   ")
+            print(f"{number}. {hit.reference}\n   {parts}\n", flush=True)
+        else:
+            print(f"{number}. {hit.reference}: read in order (a part or a speech named alone), not scored\n")
 
 
 def cmd_corpus_check(args: argparse.Namespace) -> int:
@@ -241,6 +254,11 @@ def parser() -> argparse.ArgumentParser:
     _corpus_option(ask)
     ask.add_argument("--top", type=int, default=3, help="passages per question (default 3)")
     ask.add_argument("--json", action="store_true", help="one JSON object per question per line")
+    ask.add_argument(
+        "--explain",
+        action="store_true",
+        help="after each hit, its feature values and what each adds to its score",
+    )
     ask.set_defaults(func=cmd_ask)
 
     corpus = sub.add_parser("corpus", help="corpus tools")

@@ -74,8 +74,24 @@ def score_parts(candidates: Candidates, row: int, weights: Weights) -> dict[str,
     vector = weights.vector()
     coverage = float(candidates.coverage[row])
     parts = {
-        name: round(coverage * vector[i] * float(candidates.values[row, i]), 4)
+        name: round(float(coverage * vector[i] * candidates.values[row, i]), 4)
         for i, name in enumerate(FEATURES)
         if vector[i] and candidates.values[row, i]
     }
     return {**parts, "coverage": round(coverage, 4)}
+
+
+def explain_parts(parts: dict[str, float], weights: Weights) -> str:
+    """One line per feature of a hit's `score_parts`: value × weight × coverage = contribution."""
+    coverage = parts.get("coverage", 0.0)
+    lines = [f"coverage {coverage:.3f} (refused under {weights.min_coverage:g})"]
+    for name in FEATURES:
+        contribution = parts.get(name, 0.0)
+        weight = weights.weights.get(name, 0.0)
+        if not contribution or not weight or not coverage:
+            continue
+        value = contribution / (weight * coverage)
+        lines.append(f"{name:<13} {value:8.3f} × {weight:<5g} × {coverage:.3f} = {contribution:8.3f}")
+    total = sum(parts.get(name, 0.0) for name in FEATURES)
+    lines.append(f"{'score':<13} {total:8.3f}")
+    return "\n".join(lines)
