@@ -8,6 +8,7 @@ so that one weight means the same on any corpus:
 - bm25: BM25 of the question's terms in the passage (its sentence window);
 - unnamed_bm25: the same without the words that name the passage's document (which every
   passage of a named document answers to: what tells its passages apart is the rest);
+- window: the idf of the question's words (or a synonym) found in the passage itself;
 - proximity: for consecutive words of a question phrase standing together in the passage, the smaller idf;
 - definition: the idf of a question phrase the passage defines (提升效能，就要…);
 - heading: the idf of the question's terms found in the titles above the passage;
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 FEATURES = (
     "bm25",
     "unnamed_bm25",
+    "window",
     "proximity",
     "definition",
     "heading",
@@ -141,6 +143,9 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
             )
         coverage[row] = paragraph_found[key] / total
         text = folded[passage.start : passage.end]
+        values[row, COLUMN["window"]] = sum(
+            idf[w] for w, (forms, _) in parts.items() if any(f in text for f in forms)
+        )
         values[row, COLUMN["proximity"]] = sum(
             min(idf[a], idf[b])
             for phrase in phrases

@@ -16,8 +16,8 @@ from retrieval.question import (
     question_phrases,
     rejoin_misjoined,
 )
-from retrieval.scoring import default_weights
 from retrieval.search import SearchEngine
+from retrieval.tuning import START
 
 
 def test_phrases_are_terms_written_together() -> None:
@@ -95,9 +95,8 @@ def top_doc(engine: SearchEngine, question: str) -> str | None:
 
 
 def without_feature(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    """Score with the shipped weights but this feature's weight 0."""
-    weights = default_weights()
-    changed = dataclasses.replace(weights, weights={**weights.weights, name: 0.0})
+    """Score with the tuning's starting weights but this feature's weight 0."""
+    changed = dataclasses.replace(START, weights={**START.weights, name: 0.0})
     monkeypatch.setattr(search, "default_weights", lambda: changed)
 
 
@@ -126,6 +125,8 @@ def without_feature(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
 def test_a_ranking_rule_decides(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, texts: tuple[str, str], question: str, rule, without: str
 ) -> None:
+    """The rule's mechanics, at the tuning's starting weights (the fitted ones are data)."""
+    monkeypatch.setattr(search, "default_weights", lambda: START)
     engine = engine_over(tmp_path, dict(zip(("甲", "乙"), texts, strict=True)))
     assert top_doc(engine, question) == "甲"
     rule(monkeypatch)
