@@ -92,23 +92,20 @@ def rejoin_misjoined(
     but the corpus says 三专 (“三专”。即专题、专案、专业). A word that is not in the index
     nor anywhere in the corpus text, whose first character joined to the word before it
     spells something the corpus has, gives that character to the word before it, provided
-    the corpus also has what is left of it; likewise its last character to the word after it."""
+    what is left of it is one character or something the corpus has; likewise its last character to the word after it."""
     words = list(words)
+
+    def left(rest: str) -> bool:  # what is left of the word: one character, or something the corpus has
+        return len(rest) == 1 or in_corpus(rest)
+
     for i, word in enumerate(words):
         if len(word) < 2 or not unknown(word) or in_corpus(word) or has_digit(word):
             continue
         before = words[i - 1] if i > 0 and not has_digit(words[i - 1]) else ""
         after = words[i + 1] if i + 1 < len(words) and not has_digit(words[i + 1]) else ""
-        if (
-            before
-            and before + word in folded_question
-            and in_corpus(before + word[0])
-            and in_corpus(word[1:])
-        ):
+        if before and before + word in folded_question and in_corpus(before + word[0]) and left(word[1:]):
             words[i - 1], words[i] = before + word[0], word[1:]
-        elif (
-            after and word + after in folded_question and in_corpus(word[-1] + after) and in_corpus(word[:-1])
-        ):
+        elif after and word + after in folded_question and in_corpus(word[-1] + after) and left(word[:-1]):
             words[i], words[i + 1] = word[:-1], word[-1] + after
     return words
 

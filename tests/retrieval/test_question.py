@@ -68,6 +68,15 @@ def test_rejoin_gives_a_character_back_to_its_neighbour() -> None:
     assert rejoin_misjoined(speech, words, lambda w: w == "办公会议", lambda s: s in speech) == words
 
 
+def test_rejoin_leaves_a_word_whose_rest_the_corpus_lacks_and_numbers_whole() -> None:
+    corpus = "从北竿去南竿要坐船。1960年去世。"
+    question = "从北竿去南竿会搭什么"
+    words = ["北竿", "去", "南竿会", "搭"]
+    assert rejoin_misjoined(question, words, lambda w: w == "南竿会", lambda s: s in corpus) == words  # 竿会
+    years = ["1960", "年去"]
+    assert rejoin_misjoined("1960年去哪里", years, lambda w: True, lambda s: s in corpus) == years
+
+
 @pytest.mark.parametrize(
     ("question", "words", "part", "spelled"),
     [
