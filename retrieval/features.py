@@ -5,9 +5,9 @@ into scores; nothing else decides the order.
 Every feature but `coverage` is in idf units (a sum or share of the question's idf mass),
 so that one weight means the same on any corpus:
 
-- bm25: BM25 of the question's terms in the passage (its sentence window);
-- unnamed_bm25: the same without the words that name the passage's document (which every
-  passage of a named document answers to: what tells its passages apart is the rest);
+- bm25: BM25 of the question's terms in the passage (its sentence window); in a document
+  the question names, without the words that name it (every passage of the document answers
+  to its name, and `named` counts it: what tells its passages apart is the rest);
 - window: the idf of the question's words (or a synonym) found in the passage itself;
 - proximity: for consecutive words of a question phrase standing together in the passage, the smaller idf;
 - definition: the idf of a question phrase the passage defines (提升效能，就要…);
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 FEATURES = (
     "bm25",
-    "unnamed_bm25",
     "window",
     "proximity",
     "definition",
@@ -120,11 +119,12 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     values = np.zeros((len(ids), len(FEATURES)))
     values[:, COLUMN["bm25"]] = bm25
     docs = engine.passages.doc[ids]
-    values[:, COLUMN["unnamed_bm25"]] = bm25
     naming = set(engine.scoring_terms([w for w in query.words if w in query.naming_words]))
-    if query.named and naming:
+    if (
+        query.named and naming
+    ):  # in a named document, every passage answers to its name: the rest tells them apart
         unnamed = engine.index.scores([t for t in query.terms if t not in naming])[ids]
-        values[:, COLUMN["unnamed_bm25"]] = np.where(np.isin(docs, list(query.named)), unnamed, bm25)
+        values[:, COLUMN["bm25"]] = np.where(np.isin(docs, list(query.named)), unnamed, bm25)
     if query.named:
         values[:, COLUMN["named"]] = total * np.isin(docs, list(query.named))
     document_scores = engine.document_index.scores(query.terms)

@@ -43,15 +43,6 @@ CASES = [
         {"bm25": 1.0, "definition": 0.2},
         id="bm25",
     ),
-    pytest.param(  # in the named document, what tells its passages apart is the other words
-        "unnamed_bm25",
-        {"黄河": "黄河很长，黄河很宽，黄河是一条大河。\n大河奔流，大河很宽。", "乙": "长江是大河。"},
-        "黄河讲话里大河怎么样",
-        ("黄河", "大河奔流，大河很宽。"),
-        ("黄河", "黄河很长，黄河很宽，黄河是一条大河。"),
-        {"bm25": 0.2, "unnamed_bm25": 1.0},
-        id="unnamed_bm25",
-    ),
     pytest.param(  # both words in the window beat one word repeated
         "window",
         {"甲": "山水城市。", "乙": "山水山水，山水山水。", "丙": FILLER + "城市城市。城市城市城市。"},
@@ -140,6 +131,17 @@ def test_the_order_of_two_passages_flips_without_the_feature(
     without = scores(candidates, Weights({**weights, feature: 0.0}, 0.0))
     assert with_it[a] > with_it[b]
     assert without[b] > without[a]
+
+
+def test_in_a_named_document_bm25_leaves_out_the_naming_words(tmp_path: Path) -> None:
+    texts = {"黄河": "黄河很长，黄河很宽，黄河是一条大河。\n大河奔流，大河很宽。", "乙": "长江是大河。"}
+    engine = engine_over(tmp_path, texts)
+    candidates, _ = record_candidates(engine, "黄河讲话里大河怎么样")
+    assert candidates is not None
+    about_it = row_of(engine, candidates, "黄河", "大河奔流，大河很宽。")
+    naming_it = row_of(engine, candidates, "黄河", "黄河很长，黄河很宽，黄河是一条大河。")
+    assert candidates.column("named")[about_it] > 0
+    assert candidates.column("bm25")[about_it] > candidates.column("bm25")[naming_it]
 
 
 def test_commitment_feature_flips_the_order_for_a_commitment_question(seed_engine: SearchEngine) -> None:
