@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from retrieval.segment import is_cjk
 from retrieval.structure import cn_number
 
 PROXIMITY_GAP = 2  # characters allowed between two words that "stand together" in a passage
@@ -108,6 +109,25 @@ def rejoin_misjoined(
         elif after and word + after in folded_question and in_corpus(word[-1] + after) and left(word[:-1]):
             words[i], words[i + 1] = word[:-1], word[-1] + after
     return words
+
+
+def split_unknown(
+    words: list[str], unknown: Callable[[str], bool], in_corpus: Callable[[str], bool]
+) -> list[str]:
+    """Cut a character off an unknown Chinese word of three or more characters that the corpus text
+    does not have, when the rest is a name the corpus has: the segmenter glued a verb to an
+    unseen name (刘七是|死 → 刘七, 是; 史继偕著 → 史继偕, 著)."""
+    result: list[str] = []
+    for word in words:
+        if len(word) < 3 or not unknown(word) or in_corpus(word) or not all(is_cjk(c) for c in word):
+            result.append(word)
+        elif in_corpus(word[:-1]):
+            result += [word[:-1], word[-1]]
+        elif in_corpus(word[1:]):
+            result += [word[0], word[1:]]
+        else:
+            result.append(word)
+    return result
 
 
 def has_digit(word: str) -> bool:

@@ -25,6 +25,7 @@ from retrieval.question import (
     document_words,
     focus_words,
     rejoin_misjoined,
+    split_unknown,
 )
 from retrieval.references import chinese_number, reference
 from retrieval.scoring import default_weights, score_parts, scores
@@ -214,15 +215,14 @@ class SearchEngine:
         return answer
 
     def rejoined(self, folded_question: str, words: list[str]) -> list[str]:
-        """The question's words with misjoined characters given back (see `rejoin_misjoined`)."""
+        """The question's words with misjoined characters given back (see `rejoin_misjoined`)
+        and unknown names cut from a character glued to them (see `split_unknown`)."""
         if all(w in self.index.vocabulary for w in words):
             return words
-        words = rejoin_misjoined(
-            folded_question,
-            words,
-            unknown=lambda word: word not in self.index.vocabulary,
-            in_corpus=lambda text: any(text in folded for folded in self.folded),
-        )
+        unknown = lambda word: word not in self.index.vocabulary  # noqa: E731
+        in_corpus = lambda text: any(text in folded for folded in self.folded)  # noqa: E731
+        words = rejoin_misjoined(folded_question, words, unknown, in_corpus)
+        words = split_unknown(words, unknown, in_corpus)
         return unique([w for w in words if is_content_word(w)])
 
     def scoring_terms(self, words: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ from retrieval.question import (
     focus_words,
     question_phrases,
     rejoin_misjoined,
+    split_unknown,
 )
 from retrieval.search import SearchEngine
 from retrieval.tuning import START
@@ -66,6 +67,17 @@ def test_rejoin_gives_a_character_back_to_its_neighbour() -> None:
     speech = "在市长办公会议上的讲话"
     words = ["市长", "办公会议"]
     assert rejoin_misjoined(speech, words, lambda w: w == "办公会议", lambda s: s in speech) == words
+
+
+def test_an_unknown_name_is_cut_from_the_character_glued_to_it() -> None:
+    corpus = "刘七，明代人。史继偕，字世程。县BA冠军。"
+    known = {"死", "大学"}
+    unknown = lambda w: w not in known  # noqa: E731
+    in_corpus = lambda s: s in corpus.lower()  # noqa: E731
+    assert split_unknown(["刘七是", "死"], unknown, in_corpus) == ["刘七", "是", "死"]
+    assert split_unknown(["史继偕著"], unknown, in_corpus) == ["史继偕", "著"]
+    assert split_unknown(["nba", "冠军"], unknown, in_corpus) == ["nba", "冠军"]  # not a Chinese name
+    assert split_unknown(["红烧肉"], unknown, in_corpus) == ["红烧肉"]  # nothing the corpus has
 
 
 def test_rejoin_leaves_a_word_whose_rest_the_corpus_lacks_and_numbers_whole() -> None:
