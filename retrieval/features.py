@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from retrieval.index import BM25Index
-from retrieval.passages import DocumentPassages
+from retrieval.passages import DocumentPassages, Passage
 from retrieval.question import definition_patterns, question_phrases, standing_together
 from retrieval.segment import merge_terms
 
@@ -48,6 +48,7 @@ FEATURES = (
     "document",
 )
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
+COVERAGE_FLOOR = 0.2  # under this coverage a candidate is no answer at any threshold tuning tries
 EXTRA_PER_DOCUMENT = 20  # best passages added as candidates from each named or best-matching document
 BEST_DOCUMENTS = 5  # documents (by whole-document BM25) whose best passages join the candidates
 
@@ -64,6 +65,7 @@ class Query:
     naming_words: set[str]  # the words that named them: covered in those documents
     commitment: bool  # whether it asks for commitments
     idf: dict[str, float]
+    document_scores: np.ndarray | None = None  # BM25 of every whole document, once computed
 
     @property
     def total_idf(self) -> float:
@@ -96,7 +98,7 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
     passages of each named document and of the best documents by whole-document BM25."""
     ids, bm25 = engine.index.top(query.terms, limit)
     documents = set(query.named)
-    document_scores = engine.document_index.scores(query.terms)
+    document_scores = query.document_scores = engine.document_index.scores(query.terms)
     if len(document_scores) > 1:
         documents.update(np.argsort(-document_scores, kind="stable")[:BEST_DOCUMENTS].tolist())
     if not documents:
@@ -127,12 +129,15 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
         values[:, COLUMN["bm25"]] = np.where(np.isin(docs, list(query.named)), unnamed, bm25)
     if query.named:
         values[:, COLUMN["named"]] = total * np.isin(docs, list(query.named))
-    document_scores = engine.document_index.scores(query.terms)
+    if query.document_scores is None:
+        query.document_scores = engine.document_index.scores(query.terms)
+    document_scores = query.document_scores
     if len(document_scores) > 1 and document_scores.max() > 0:
         values[:, COLUMN["document"]] = total * document_scores[docs] / document_scores.max()
     parts = engine.coverage_parts(query.words)
     coverage = np.zeros(len(ids))
     paragraph_found: dict[tuple[int, int], float] = {}
+    headings: dict[tuple[int, int, int], str] = {}
     for row, passage_id in enumerate(ids.tolist()):
         passage = engine.passages[passage_id]
         folded = engine.folded[passage.doc]
@@ -142,6 +147,8 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
                 folded, passage, parts, idf, named_words(query, passage.doc)
             )
         coverage[row] = paragraph_found[key] / total
+        if coverage[row] < COVERAGE_FLOOR:
+            continue  # never an answer: the text features are not worth computing
         text = folded[passage.start : passage.end]
         values[row, COLUMN["window"]] = sum(
             idf[w] for w, (forms, _) in parts.items() if any(f in text for f in forms)
@@ -156,12 +163,22 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
             (sum(idf[t] for t in phrase) for pattern, phrase in definitions if pattern.search(text)),
             default=0.0,
         )
-        titles = engine.heading_text(passage)
+        titles = heading_of(engine, passage, headings)
         values[row, COLUMN["heading"]] = sum(idf[t] for t in query.terms if t in titles)
         values[row, COLUMN["focus"]] = sum(idf[w] for w in query.focus if w in text and w not in query.words)
         if query.commitment:
             values[row, COLUMN["commitment"]] = total * engine.commitments.weight(passage)
     return Candidates(ids, values, coverage)
+
+
+def heading_of(engine: SearchEngine, passage: Passage, seen: dict[tuple[int, int, int], str]) -> str:
+    """The folded titles above a passage, computed once per paragraph and point."""
+    document = engine.documents[passage.doc]
+    point = document.point_at(document.paragraphs[passage.paragraph - 1], passage.start)
+    key = (passage.doc, passage.paragraph, point.start if point else -1)
+    if key not in seen:
+        seen[key] = engine.heading_text(passage)
+    return seen[key]
 
 
 def named_words(query: Query, doc: int) -> set[str]:

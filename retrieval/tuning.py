@@ -32,7 +32,7 @@ import numpy as np
 import yaml
 
 from retrieval.evaluate import is_right
-from retrieval.features import FEATURES, Candidates
+from retrieval.features import COVERAGE_FLOOR, FEATURES, Candidates
 from retrieval.scoring import Weights
 from retrieval.search import Hit, SearchEngine
 from retrieval.squad import holds_answer, load_squad
@@ -55,7 +55,9 @@ START = Weights(
 )
 HELD_OUT_SHARE = 0.25
 MAX_ROUNDS = 6
-THRESHOLDS = tuple(round(0.2 + 0.01 * i, 2) for i in range(61))  # coverage thresholds tried, 0.2 … 0.8
+THRESHOLDS = tuple(
+    round(COVERAGE_FLOOR + 0.01 * i, 2) for i in range(61)
+)  # coverage thresholds tried, 0.2 … 0.8
 
 
 def held_out(key: str) -> bool:
