@@ -85,10 +85,10 @@ class Candidates:
 def build_document_index(parts: list[DocumentPassages]) -> BM25Index:
     """BM25 over whole documents (every indexed sentence of a document as one text)."""
     terms = merge_terms([part.sentence_terms for part in parts])
-    ends = np.cumsum(terms.lengths)
-    sentence_counts = np.cumsum([len(part.sentence_terms) for part in parts])
-    document_end = np.concatenate([[0], ends])[sentence_counts]
-    document_start = np.concatenate([[0], document_end[:-1]])
+    ends = np.cumsum(terms.lengths, dtype=np.int64)
+    sentence_counts = np.cumsum([len(part.sentence_terms) for part in parts], dtype=np.int64)
+    document_end = np.concatenate([np.zeros(1, dtype=np.int64), ends])[sentence_counts]
+    document_start = np.concatenate([np.zeros(1, dtype=np.int64), document_end])[:-1]
     vocabulary = {term: i for i, term in enumerate(terms.vocabulary)}
     return BM25Index(vocabulary, terms.ids, document_start, document_end)
 
@@ -122,9 +122,8 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     values[:, COLUMN["bm25"]] = bm25
     docs = engine.passages.doc[ids]
     naming = set(engine.scoring_terms([w for w in query.words if w in query.naming_words]))
-    if (
-        query.named and naming
-    ):  # in a named document, every passage answers to its name: the rest tells them apart
+    # In a named document every passage answers to its name: the rest tells them apart.
+    if query.named and naming:
         unnamed = engine.index.scores([t for t in query.terms if t not in naming])[ids]
         values[:, COLUMN["bm25"]] = np.where(np.isin(docs, list(query.named)), unnamed, bm25)
     if query.named:
