@@ -18,6 +18,7 @@ from bot.config import (
     check_serving,
     default_corpus,
 )
+from retrieval.search.results import Answer
 
 log = logging.getLogger("speechbot")
 
@@ -48,7 +49,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(answer_json(answer), flush=True)
         else:
             print(f"问：{question}\n{answer_text(answer)}\n", flush=True)
+        if args.explain:
+            _explain(answer)
     return 0
+
+
+def _explain(answer: Answer) -> None:
+    from retrieval.search.scoring import default_weights, explain_parts
+
+    for number, hit in enumerate(answer.hits, start=1):
+        if hit.score_parts:
+            parts = explain_parts(hit.score_parts, default_weights()).replace("\n", "\n   ")
+            print(f"{number}. {hit.reference}\n   {parts}\n", flush=True)
+        else:
+            print(f"{number}. {hit.reference}: read in order (a part or a speech named alone), not scored\n")
 
 
 def cmd_corpus_check(args: argparse.Namespace) -> int:
@@ -124,6 +138,10 @@ def cmd_commitments(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from retrieval.evaluate.questions import evaluate
 
+    if args.squad:
+        status = _eval_squad(args.squad)
+        if not args.sets or status:
+            return status
     paths = [Path(p) for p in args.sets] or sorted(DEFAULT_EVAL.glob("*.yaml")) + sorted(
         PROJECT_EVAL.glob("*.yaml")
     )
@@ -139,6 +157,48 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(result.summary())
         for failure in result.failures:
             print(f"  ✗ {failure}")
+    return 0
+
+
+def _eval_squad(files: Sequence[Path]) -> int:
+    """Each SQuAD-format file as a corpus of its own: speechbot's figures and plain rank-bm25's."""
+    from retrieval.evaluate.squad import evaluate_engine, evaluate_plain_bm25, load_squad
+    from retrieval.index.cache import default_cache_dir
+
+    missing = [p for p in files if not p.is_file()]
+    if missing:
+        print("找不到评测集：" + "、".join(map(str, missing)), file=sys.stderr)
+        return 2
+    for path in files:
+        squad = load_squad(path, default_cache_dir() / "squad")
+        result = evaluate_engine(_engine(squad.folder), squad)
+        print(result.summary(), flush=True)
+        for failure in result.failures:
+            print(f"  ✗ {failure}")
+        print(evaluate_plain_bm25(squad).summary(), flush=True)
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from retrieval.evaluate.tuning import figures, tune, write_weights
+    from retrieval.index.cache import default_cache_dir
+    from retrieval.search.scoring import WEIGHTS_FILE
+
+    yaml_sets = sorted(DEFAULT_EVAL.glob("*.yaml")) + sorted(PROJECT_EVAL.glob("*.yaml"))
+    seed_sets = [p for p in yaml_sets if "gov" not in p.stem]
+    corpora = [(args.corpus, yaml_sets), (args.corpus / "seed", seed_sets)]
+    squad_files = args.squad or sorted((DEFAULT_EVAL / "external").glob("*.json"))
+    weights, table = tune(corpora, squad_files, default_cache_dir() / "squad")
+    for entry in sorted(
+        figures(table, weights.vector(), weights.min_coverage).values(), key=lambda f: (f.name, f.split)
+    ):
+        print(entry.line())
+    print(
+        f"min_coverage {weights.min_coverage}; weights "
+        + ", ".join(f"{k} {v:g}" for k, v in weights.weights.items())
+    )
+    if args.write:
+        write_weights(weights, args.write if args.write != Path("-") else WEIGHTS_FILE)
     return 0
 
 
@@ -241,6 +301,11 @@ def parser() -> argparse.ArgumentParser:
     _corpus_option(ask)
     ask.add_argument("--top", type=int, default=3, help="passages per question (default 3)")
     ask.add_argument("--json", action="store_true", help="one JSON object per question per line")
+    ask.add_argument(
+        "--explain",
+        action="store_true",
+        help="after each hit, its feature values and what each adds to its score",
+    )
     ask.set_defaults(func=cmd_ask)
 
     corpus = sub.add_parser("corpus", help="corpus tools")
@@ -288,8 +353,29 @@ def parser() -> argparse.ArgumentParser:
     evaluation.add_argument(
         "sets", nargs="*", metavar="SET", help=f"YAML files (default {DEFAULT_EVAL}/*.yaml and eval/*.yaml)"
     )
+    evaluation.add_argument(
+        "--squad",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="SQuAD-format JSON sets, each run as its own corpus beside plain rank-bm25 (YAML sets only if named)",
+    )
     _corpus_option(evaluation)
     evaluation.set_defaults(func=cmd_eval)
+
+    tuning = sub.add_parser("tune", help="fit the ranking weights and refusal threshold on the question sets")
+    tuning.add_argument("--squad", nargs="+", type=Path, default=[], metavar="FILE", help="SQuAD-format sets")
+    tuning.add_argument(
+        "--write",
+        type=Path,
+        nargs="?",
+        const=Path("-"),
+        metavar="FILE",
+        help="write the weights file (default retrieval/data/weights.yaml)",
+    )
+    _corpus_option(tuning)
+    tuning.set_defaults(func=cmd_tune)
 
     chat = sub.add_parser("chat", help="interactive conversation in the terminal")
     _corpus_option(chat)

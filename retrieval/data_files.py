@@ -1,12 +1,15 @@
-"""The package's data files (retrieval/data/): stop words, user dictionary, synonyms, rules."""
+"""The package's data files (retrieval/data/): stop words, user dictionary, synonyms, rules,
+ranking weights."""
 
 from __future__ import annotations
 
-from importlib import resources
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 def data_text(name: str) -> str:
-    return resources.files("retrieval").joinpath("data", name).read_text(encoding="utf-8")
+    return (DATA_DIR / name).read_text(encoding="utf-8")
 
 
 def data_lines(name: str) -> list[str]:

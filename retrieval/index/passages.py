@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.corpus.document import Document
+from retrieval.corpus.document import Document, Paragraph
 from retrieval.text.normalize import fold_all
 from retrieval.text.segment import EncodedTerms, encode_terms
 
@@ -22,16 +22,27 @@ class Passage:
     end: int
 
 
-def sentence_windows(sentences: list[tuple[int, int]], limit: int = WINDOW_CHARS) -> list[tuple[int, int]]:
+def sentence_windows(
+    sentences: list[tuple[int, int]], limit: int = WINDOW_CHARS, breaks: frozenset[int] = frozenset()
+) -> list[tuple[int, int]]:
     """One window per sentence, as (first, last) sentence indexes: the sentence and those
-    after it that fit in `limit` characters. A window always holds its first sentence."""
+    after it that fit in `limit` characters, up to (not into) a sentence in `breaks` (one
+    opening a new point: 二是…). A window always holds its first sentence."""
     windows = []
     for i, (start, _) in enumerate(sentences):
         j = i
-        while j + 1 < len(sentences) and sentences[j + 1][1] - start <= limit:
+        while j + 1 < len(sentences) and sentences[j + 1][1] - start <= limit and j + 1 not in breaks:
             j += 1
         windows.append((i, j))
     return windows
+
+
+def point_breaks(paragraph: Paragraph) -> frozenset[int]:
+    """The indexes of a paragraph's sentences in which a point (一是, 二要, 第一…) begins."""
+    starts = [point.start for point in paragraph.points]
+    return frozenset(
+        k for k, (begin, end) in enumerate(paragraph.sentences) if any(begin <= s < end for s in starts)
+    )
 
 
 def passage_count(document: Document) -> int:
@@ -57,7 +68,7 @@ def document_passages(document: Document) -> DocumentPassages:
         sentences.extend(
             text[start - paragraph.start : end - paragraph.start] for start, end in paragraph.sentences
         )
-        for first, last in sentence_windows(paragraph.sentences):
+        for first, last in sentence_windows(paragraph.sentences, breaks=point_breaks(paragraph)):
             spans.append((paragraph.number, paragraph.sentences[first][0], paragraph.sentences[last][1]))
             windows.append((first_sentence + first, first_sentence + last))
     return DocumentPassages(spans, encode_terms(sentences), windows)

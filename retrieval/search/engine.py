@@ -3,7 +3,7 @@ passages become hits with exact quotes and references."""
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 import re
 import time
 from dataclasses import dataclass
@@ -26,41 +26,32 @@ from retrieval.index import cache
 from retrieval.index.bm25 import build_index
 from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages
 from retrieval.index.substrings import CorpusSubstrings
+from retrieval.search.features import (
+    Candidates,
+    Query,
+    build_document_index,
+    candidate_features,
+    candidate_ids,
+)
 from retrieval.search.naming import DocumentNames
 from retrieval.search.question import (
     asked_part,
-    definition_patterns,
     document_words,
     focus_words,
-    question_phrases,
     rejoin_misjoined,
-    standing_together,
+    split_unknown,
 )
 from retrieval.search.results import Answer, Hit
+from retrieval.search.scoring import default_weights, score_parts, scores
 from retrieval.text.normalize import fold
 from retrieval.text.segment import is_cjk, is_content_word, query_words, sub_words, synonyms
 
-MIN_COVERAGE = 0.36  # calibrated: see docs/ranking.md, "Refusing off-topic questions"
 RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
 CANDIDATES = 300  # best BM25 passages re-ranked per question
-HEADING_WEIGHT = 0.5  # share of a word's idf earned by appearing in a title above the passage
-COMMITMENT_WEIGHT = 0.3  # share of the question's idf a commitment passage earns (commitment questions)
-DEFINITION_WEIGHT = 0.5  # share of a phrase's idf earned by a passage that defines it (提升效能，就要…)
-FOCUS_WEIGHT = 0.5  # share of a focus word's idf (什么「要求」) earned by a passage that has it
+DISTINCTIVE_SHARE = 0.02  # a title word names documents only if at most this share of texts (or 3) use it
 # A question "word" holding an interrogative, a particle or a word for the speech itself is a
 # segmentation leftover (由谁来, 提了, 报告提), never a word the partial-match note should name.
 DEBRIS_RE = re.compile(r"[谁啥哪吗呢吧了么]|什么|怎|讲话|报告")
-
-
-def proximity_bonus(folded_text: str, phrases: list[list[str]], idf: dict[str, float]) -> float:
-    """For each pair of consecutive words of a question phrase that also stand together in
-    the passage, the smaller of their idfs."""
-    return sum(
-        min(idf[first], idf[second])
-        for phrase in phrases
-        for first, second in itertools.pairwise(phrase)
-        if standing_together(folded_text, first, second)
-    )
 
 
 def spellings(word: str) -> tuple[str, ...]:
@@ -108,6 +99,7 @@ class SearchEngine:
         parts = [each.passages for each in work]
         self.passages = PassageTable(parts)
         self.index = build_index(parts)
+        self.document_index = build_document_index(parts)
         self.names = DocumentNames(self.documents)
         self.folded = [fold(document.text) for document in self.documents]
         self.substrings = CorpusSubstrings(self.folded)
@@ -142,9 +134,9 @@ class SearchEngine:
             return answer
         folded_question = fold(question)
         words = self.rejoined(folded_question, words)
-        named, naming_words = self.names.named(question, words)
+        named, naming_words = self.names.named(question, words, self.distinctive)
         own = [w for w in words if w not in naming_words]
-        content = own or words
+        content = words  # naming words widen the candidates but stay words of the question
         focus, inside = focus_words(folded_question, content)
         # A word the corpus never uses is never a mere answer type (感冒了吃什么药好: 药好).
         focus = [w for w in focus if w in self.index.vocabulary] + document_words(content)
@@ -166,7 +158,8 @@ class SearchEngine:
             asks = is_commitment_question(question) or stance != 0
             if stance < 0:  # 去年, 完成 say a result is asked for; results seldom use these words
                 core = [w for w in core if not is_result_word(w)] or core
-            hits = self._ranked_hits(folded_question, core, focus, named, offset + top + 1, asks, stance)
+            query = Query(folded_question, core, [], focus, named, naming_words, asks, {}, stance=stance)
+            hits = self._ranked_hits(query, offset + top + 1)
             if len(hits) > offset:
                 answer.unmatched = self.unmatched(hits[offset], core)
         answer.terms = unique(content + self.scoring_terms(content))
@@ -176,15 +169,14 @@ class SearchEngine:
         return answer
 
     def rejoined(self, folded_question: str, words: list[str]) -> list[str]:
-        """The question's words with misjoined characters given back (see `rejoin_misjoined`)."""
+        """The question's words with misjoined characters given back (see `rejoin_misjoined`)
+        and unknown names cut from a character glued to them (see `split_unknown`)."""
         if all(w in self.index.vocabulary for w in words):
             return words
-        words = rejoin_misjoined(
-            folded_question,
-            words,
-            unknown=lambda word: word not in self.index.vocabulary,
-            in_corpus=self.substrings.contains,
-        )
+        unknown = lambda word: word not in self.index.vocabulary  # noqa: E731
+        in_corpus = self.substrings.contains
+        words = rejoin_misjoined(folded_question, words, unknown, in_corpus)
+        words = split_unknown(words, unknown, in_corpus)
         return unique([w for w in words if is_content_word(w)])
 
     def scoring_terms(self, words: list[str]) -> list[str]:
@@ -202,46 +194,31 @@ class SearchEngine:
                 found.extend(c for c in word if is_cjk(c) and c in vocabulary)
         return unique(found)
 
-    def _ranked_hits(
-        self,
-        folded_question: str,
-        words: list[str],
-        focus: list[str],
-        named: set[int],
-        wanted: int,
-        commitment: bool = False,
-        stance: int = 0,
-    ) -> list[Hit]:
-        """Relevant, non-overlapping hits: named documents' passages first, then by BM25
-        of the question's words (plus bonuses for its phrases standing together or being
-        defined in the passage, for its words in the titles above the passage and for its
-        focus words in the passage) times the share of the words found around the passage."""
-        terms = self.scoring_terms(words)
-        phrases = question_phrases(folded_question, terms)
-        definitions = definition_patterns(phrases)
-        candidates, bm25 = self.index.top(terms, CANDIDATES)
-        idf = {w: self.index.term_idf(w) for w in unique(words + terms + focus)}
-        total_idf = sum(idf[w] for w in words)
-        parts = {w: (spellings(w), sub_words(w)) for w in words}  # once per question, not per passage
-        ranked = []
-        for passage_id, passage_score in zip(candidates.tolist(), bm25.tolist(), strict=True):
-            passage = self.passages[passage_id]
-            folded = self.folded[passage.doc]
-            coverage = self.coverage(folded, passage, parts, idf) / total_idf
-            if coverage < MIN_COVERAGE:
-                continue
-            text = folded[passage.start : passage.end]
-            bonus = proximity_bonus(text, phrases, idf)
-            defined = [sum(idf[t] for t in phrase) for pattern, phrase in definitions if pattern.search(text)]
-            bonus += DEFINITION_WEIGHT * max(defined, default=0.0)
-            titles = self.heading_text(passage)
-            bonus += HEADING_WEIGHT * sum(idf[t] for t in terms if t in titles)
-            bonus += FOCUS_WEIGHT * sum(idf[w] for w in focus if w in text and w not in words)
-            pledge = commitment * COMMITMENT_WEIGHT * total_idf * self.commitments.weight(passage, stance)
-            score = (passage_score + bonus + pledge) * coverage
-            ranked.append((passage.doc in named, float(score), coverage, passage_id))
-        ranked.sort(reverse=True)
-        return self._non_overlapping([(s, c, p) for _, s, c, p in ranked], wanted, terms)
+    def distinctive(self, word: str) -> bool:
+        """Whether few documents' texts use a word (see DISTINCTIVE_SHARE): a title word then names."""
+        term = self.document_index.vocabulary.get(word)
+        limit = max(3, DISTINCTIVE_SHARE * len(self.documents))
+        return term is None or self.document_index.doc_freq[term] <= limit
+
+    def candidates(self, query: Query) -> Candidates:
+        """The passages worth ranking for a question, with their features."""
+        query.terms = self.scoring_terms(query.words)
+        query.idf = {w: self.index.term_idf(w) for w in unique(query.words + query.terms + query.focus)}
+        ids, bm25 = candidate_ids(self, query, CANDIDATES)
+        return candidate_features(self, query, ids, bm25)
+
+    def _ranked_hits(self, query: Query, wanted: int) -> list[Hit]:
+        """Relevant, non-overlapping hits, best first by the scoring model (retrieval.scoring)
+        over the features of the candidate passages (retrieval.features)."""
+        weights = default_weights()
+        candidates = self.candidates(query)
+        ids = candidates.ids
+        score = scores(candidates, weights)
+        kept = np.flatnonzero(candidates.coverage >= weights.min_coverage)
+        order = kept[np.lexsort((ids[kept], -score[kept]))]
+        ranked = [(float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order]
+        parts = {int(ids[i]): score_parts(candidates, int(i), weights) for i in order[: wanted * 4]}
+        return self._non_overlapping(ranked, wanted, query.terms, parts=parts)
 
     def _part_hits(self, docs: set[int], part: int | Kind | None, words: list[str], wanted: int) -> list[Hit]:
         """Passages of named speeches (all of it, or one part: a section number, "opening" or
@@ -266,7 +243,12 @@ class SearchEngine:
         return self._non_overlapping(ranked, wanted, terms)
 
     def _non_overlapping(
-        self, ranked: list[tuple[float, float, int]], wanted: int, terms: list[str], relative: bool = True
+        self,
+        ranked: list[tuple[float, float, int]],
+        wanted: int,
+        terms: list[str],
+        relative: bool = True,
+        parts: dict[int, dict[str, float]] | None = None,
     ) -> list[Hit]:
         """Hits for (score, coverage, passage id) triples, best first: a window overlapping one
         already taken from its paragraph is skipped; with `relative`, so is anything scoring
@@ -282,7 +264,10 @@ class SearchEngine:
                 continue
             spans.append((passage.start, passage.end))
             matched = [t for t in terms if self.index.contains(passage_id, t)]
-            chosen.append(self.hit(passage, score, coverage, matched))
+            hit = self.hit(passage, score, coverage, matched)
+            if parts and passage_id in parts:
+                hit = dataclasses.replace(hit, score_parts=parts[passage_id])
+            chosen.append(hit)
         return chosen
 
     def heading_text(self, passage: Passage) -> str:
@@ -300,22 +285,28 @@ class SearchEngine:
             titles.append(point.label)
         return fold(" ".join(titles))
 
+    def coverage_parts(self, words: list[str]) -> dict[str, tuple[tuple[str, ...], list[str]]]:
+        """Each word with its spellings and its sub-words, as `coverage` takes them."""
+        return {w: (spellings(w), sub_words(w)) for w in words}
+
     def coverage(
         self,
         folded: str,
         passage: Passage,
         parts: dict[str, tuple[tuple[str, ...], list[str]]],
         idf: dict[str, float],
+        covered: set[str] | frozenset[str] = frozenset(),
     ) -> float:
         """The idf mass of the question's words (the keys of `parts`, each with its spellings
         and sub-words) found around a passage: a word (or a synonym) in its paragraph counts
         whole; a compound word that is not there counts for the share of its sub-words that
-        are (班子成员, where only 班子 is: half), at half weight."""
+        are (班子成员, where only 班子 is: half), at half weight. The `covered` words (those
+        naming the passage's document) count whole."""
         paragraph = self.documents[passage.doc].paragraphs[passage.paragraph - 1]
         text = folded[paragraph.start : paragraph.end]
         found = 0.0
         for word, (forms, pieces) in parts.items():
-            if says(text, forms):
+            if word in covered or says(text, forms):
                 found += idf[word]
             elif pieces:
                 found += 0.5 * idf[word] * sum(piece in text for piece in pieces) / len(pieces)

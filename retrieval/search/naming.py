@@ -1,10 +1,12 @@
 """Which documents a question names: a year (2019年), an issuer (浙江, 国务院), a speaker,
-or a distinctive title word (市长办公会议). Named documents' passages rank first."""
+or a distinctive title word (市长办公会议). Named documents join the candidates and earn
+the `named` feature (retrieval.features)."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from functools import cache
 
 from retrieval.corpus.document import Document
@@ -35,6 +37,13 @@ def document_aliases(document: Document) -> set[str]:
     return {t for t in found if len(t) >= 2 and not t.isdigit() and t not in generic_words()}
 
 
+def metadata_aliases(document: Document) -> set[str]:
+    """The aliases from the speaker and the issuer, not from the title."""
+    meta = document.meta
+    names = [meta.speaker or "", meta.issuer or "", ISSUER_SUFFIX_RE.sub("", meta.issuer or "")]
+    return {t for name in names for t in query_words(name)} | {meta.issuer or ""}
+
+
 class DocumentNames:
     """Maps a question's terms to the documents they name."""
 
@@ -42,19 +51,27 @@ class DocumentNames:
         self.by_term: dict[str, set[int]] = defaultdict(set)
         self.by_year: dict[int, set[int]] = defaultdict(set)
         self.title_terms = [set(document_terms(d.meta.title)) | speech_words() for d in documents]
+        self.from_metadata: set[str] = set()  # aliases some document has from its speaker or issuer
         for index, document in enumerate(documents):
-            for alias in document_aliases(document):
+            aliases = document_aliases(document)
+            self.from_metadata |= aliases & metadata_aliases(document)
+            for alias in aliases:
                 self.by_term[alias].add(index)
             if document.meta.year:
                 self.by_year[document.meta.year].add(index)
         limit = max(1, int(MAX_NAMED_SHARE * len(documents)))
         self.by_term = {t: docs for t, docs in self.by_term.items() if len(docs) <= limit}
 
-    def named(self, question: str, question_terms: list[str]) -> tuple[set[int], set[str]]:
-        """The documents the question names most strongly, and the terms that named them."""
+    def named(
+        self, question: str, question_terms: list[str], distinctive: Callable[[str], bool] = lambda _: True
+    ) -> tuple[set[int], set[str]]:
+        """The documents the question names most strongly, and the terms that named them. A
+        word from titles names only if `distinctive` (the texts of few documents use it)."""
         votes: dict[int, int] = defaultdict(int)
         naming_terms: set[str] = set()
         for term in question_terms:
+            if term not in self.from_metadata and not distinctive(term):
+                continue
             for doc in self.by_term.get(term, ()):
                 votes[doc] += 1
                 naming_terms.add(term)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from retrieval.corpus.document import CLOSING, OPENING, Kind
 from retrieval.corpus.structure import cn_number
+from retrieval.text.segment import is_cjk
 from retrieval.text.wordlists import speech_words
 
 PROXIMITY_GAP = 2  # characters allowed between two words that "stand together" in a passage
@@ -92,19 +93,47 @@ def rejoin_misjoined(
     """Undo a cut that glued a character to the wrong neighbour: 三专指什么 is cut 三|专指,
     but the corpus says 三专 (“三专”。即专题、专案、专业). A word that is not in the index
     nor anywhere in the corpus text, whose first character joined to the word before it
-    spells something the corpus has, gives that character to the word before it; likewise
-    its last character to the word after it."""
+    spells something the corpus has, gives that character to the word before it, provided
+    what is left of it is one character or something the corpus has; likewise its last character to the word after it."""
     words = list(words)
+
+    def left(rest: str) -> bool:  # what is left of the word: one character, or something the corpus has
+        return len(rest) == 1 or in_corpus(rest)
+
     for i, word in enumerate(words):
-        if len(word) < 2 or not unknown(word) or in_corpus(word):
+        if len(word) < 2 or not unknown(word) or in_corpus(word) or has_digit(word):
             continue
-        before = words[i - 1] if i > 0 else ""
-        after = words[i + 1] if i + 1 < len(words) else ""
-        if before and before + word in folded_question and in_corpus(before + word[0]):
+        before = words[i - 1] if i > 0 and not has_digit(words[i - 1]) else ""
+        after = words[i + 1] if i + 1 < len(words) and not has_digit(words[i + 1]) else ""
+        if before and before + word in folded_question and in_corpus(before + word[0]) and left(word[1:]):
             words[i - 1], words[i] = before + word[0], word[1:]
-        elif after and word + after in folded_question and in_corpus(word[-1] + after):
+        elif after and word + after in folded_question and in_corpus(word[-1] + after) and left(word[:-1]):
             words[i], words[i + 1] = word[:-1], word[-1] + after
     return words
+
+
+def split_unknown(
+    words: list[str], unknown: Callable[[str], bool], in_corpus: Callable[[str], bool]
+) -> list[str]:
+    """Cut a character off an unknown Chinese word of three or more characters that the corpus text
+    does not have, when the rest is a name the corpus has: the segmenter glued a verb to an
+    unseen name (刘七是|死 → 刘七, 是; 史继偕著 → 史继偕, 著)."""
+    result: list[str] = []
+    for word in words:
+        if len(word) < 3 or not unknown(word) or in_corpus(word) or not all(is_cjk(c) for c in word):
+            result.append(word)
+        elif in_corpus(word[:-1]):
+            result += [word[:-1], word[-1]]
+        elif in_corpus(word[1:]):
+            result += [word[0], word[1:]]
+        else:
+            result.append(word)
+    return result
+
+
+def has_digit(word: str) -> bool:
+    """Numbers and years stay whole: no character is moved to or from a word with a digit."""
+    return any(c.isdigit() for c in word)
 
 
 def asked_part(folded_question: str, words: list[str]) -> tuple[int | Kind | None, list[str]]:

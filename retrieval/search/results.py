@@ -27,6 +27,7 @@ class Hit:
     reference: str
     matched_terms: tuple[str, ...]
     speaker: str | None = None  # the speech's speaker, when its text says
+    score_parts: dict[str, float] = field(default_factory=dict, hash=False, compare=False)  # see scoring.py
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

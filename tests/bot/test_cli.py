@@ -37,6 +37,28 @@ def test_ask_json_one_object_per_question(capsys):
     assert second["found"] is False and second["missing_terms"] == ["火星", "探测"]
 
 
+def test_ask_json_hits_carry_their_score_parts(capsys):
+    code, out, _ = run(capsys, "ask", "提升效能要怎么做", "--corpus", str(SEED), "--json", "--top", "1")
+    hit = json.loads(out)["hits"][0]
+    parts = hit.pop("score_parts")
+    assert code == 0 and parts["definition"] > 0 and parts["coverage"] == hit["coverage"]
+    assert sum(v for k, v in parts.items() if k != "coverage") == pytest.approx(hit["score"], abs=1e-3)
+
+
+def test_ask_explain_prints_each_feature_and_its_contribution(capsys):
+    code, out, _ = run(capsys, "ask", "提升效能要怎么做", "--corpus", str(SEED), "--top", "1", "--explain")
+    assert code == 0
+    explained = out.split("」\n\n", 1)[1]
+    assert explained.startswith("1. 《在市长办公会议上的讲话》第二部分")
+    assert "coverage 1.000" in explained
+    assert any(
+        line.split()[0] == "definition" and "× 0.5" in line
+        for line in explained.splitlines()[1:]
+        if line.strip()
+    )
+    assert "score" in explained
+
+
 def test_ask_reads_questions_from_stdin(capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("表率\n\n依法行政\n"))
     code, out, _ = run(capsys, "ask", "-", "--corpus", str(SEED), "--json")
@@ -76,6 +98,33 @@ def test_eval_prints_summary(capsys):
         pytest.skip("shared/eval/seed_dev.yaml not present")
     code, out, _ = run(capsys, "eval", str(sets), "--corpus", str(SEED))
     assert code == 0 and out.startswith("seed_dev: ")
+
+
+def test_eval_squad_reports_speechbot_and_plain_bm25(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPEECHBOT_CACHE", str(tmp_path / "cache"))
+    articles = [
+        {"id": str(i), "title": title, "paragraphs": [{"context": text, "qas": qas}]}
+        for i, (title, text, qas) in enumerate(
+            [
+                (
+                    "熊猫",
+                    "大熊猫主要以竹子为食。",
+                    [{"question": "大熊猫主要吃什么？", "answers": [{"text": "竹子"}]}],
+                ),
+                ("长江", "长江是亚洲最长的河流。", []),
+                ("咖啡", "咖啡是用咖啡豆制作的饮料。", []),
+            ]
+        )
+    ]
+    path = tmp_path / "set.json"
+    path.write_text(json.dumps({"data": articles}, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = run(capsys, "eval", "--squad", str(path))
+    first, plain = out.splitlines()
+    assert code == 0
+    assert first.startswith(
+        "set [speechbot]: 1 questions, right article @1 100.0%, answer in top quote 100.0%"
+    )
+    assert plain.startswith("set [plain rank-bm25]: 1 questions, right article @1 100.0%")
 
 
 def test_eval_missing_set(capsys):

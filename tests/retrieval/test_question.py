@@ -3,10 +3,12 @@ changes in the ranking: every ranking test also checks the order flips without t
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
+from retrieval.evaluate.tuning import START
 from retrieval.render import terminal as render
 from retrieval.search import engine as search
 from retrieval.search.engine import SearchEngine
@@ -16,6 +18,7 @@ from retrieval.search.question import (
     focus_words,
     question_phrases,
     rejoin_misjoined,
+    split_unknown,
 )
 
 
@@ -67,6 +70,26 @@ def test_rejoin_gives_a_character_back_to_its_neighbour() -> None:
     assert rejoin_misjoined(speech, words, lambda w: w == "办公会议", lambda s: s in speech) == words
 
 
+def test_an_unknown_name_is_cut_from_the_character_glued_to_it() -> None:
+    corpus = "刘七，明代人。史继偕，字世程。县BA冠军。"
+    known = {"死", "大学"}
+    unknown = lambda w: w not in known  # noqa: E731
+    in_corpus = lambda s: s in corpus.lower()  # noqa: E731
+    assert split_unknown(["刘七是", "死"], unknown, in_corpus) == ["刘七", "是", "死"]
+    assert split_unknown(["史继偕著"], unknown, in_corpus) == ["史继偕", "著"]
+    assert split_unknown(["nba", "冠军"], unknown, in_corpus) == ["nba", "冠军"]  # not a Chinese name
+    assert split_unknown(["红烧肉"], unknown, in_corpus) == ["红烧肉"]  # nothing the corpus has
+
+
+def test_rejoin_leaves_a_word_whose_rest_the_corpus_lacks_and_numbers_whole() -> None:
+    corpus = "从北竿去南竿要坐船。1960年去世。"
+    question = "从北竿去南竿会搭什么"
+    words = ["北竿", "去", "南竿会", "搭"]
+    assert rejoin_misjoined(question, words, lambda w: w == "南竿会", lambda s: s in corpus) == words  # 竿会
+    years = ["1960", "年去"]
+    assert rejoin_misjoined("1960年去哪里", years, lambda w: True, lambda s: s in corpus) == years
+
+
 @pytest.mark.parametrize(
     ("question", "words", "part", "spelled"),
     [
@@ -93,13 +116,19 @@ def top_doc(engine: SearchEngine, question: str) -> str | None:
     return answer.hits[0].doc_id if answer.hits else None
 
 
+def without_feature(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Score with the tuning's starting weights but this feature's weight 0."""
+    changed = dataclasses.replace(START, weights={**START.weights, name: 0.0})
+    monkeypatch.setattr(search, "default_weights", lambda: changed)
+
+
 @pytest.mark.parametrize(
     ("texts", "question", "rule", "without"),
     [
         pytest.param(  # without the rule the shorter mention wins on BM25 alone
             ("提升效能，就要说了算、说了干、马上干，兑现承诺，让群众满意。", "各部门全力提升效能。"),
             "提升效能要怎么做",
-            ("DEFINITION_WEIGHT", 0.0),
+            lambda monkeypatch: without_feature(monkeypatch, "definition"),
             "乙",
             id="a passage defining the phrase wins",
         ),
@@ -109,7 +138,7 @@ def top_doc(engine: SearchEngine, question: str) -> str | None:
                 "实施标准提升行动，构建适应高质量发展要求的标准体系，推动服务质量不断提高。",
             ),
             "提升质量有什么要求",
-            ("focus_words", lambda question, words: ([], [])),
+            lambda monkeypatch: monkeypatch.setattr(search, "focus_words", lambda question, words: ([], [])),
             "乙",
             id="the focus word is not required",
         ),
@@ -118,9 +147,11 @@ def top_doc(engine: SearchEngine, question: str) -> str | None:
 def test_a_ranking_rule_decides(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, texts: tuple[str, str], question: str, rule, without: str
 ) -> None:
+    """The rule's mechanics, at the tuning's starting weights (the fitted ones are data)."""
+    monkeypatch.setattr(search, "default_weights", lambda: START)
     engine = engine_over(tmp_path, dict(zip(("甲", "乙"), texts, strict=True)))
     assert top_doc(engine, question) == "甲"
-    monkeypatch.setattr(search, *rule)
+    rule(monkeypatch)
     assert top_doc(engine, question) == without
 
 

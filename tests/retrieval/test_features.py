@@ -1,0 +1,167 @@
+"""Every feature of the scoring model decides an order: two real passages, the feature
+computed by the engine, and the order of the two flips when the feature's weight is 0."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.evaluate.tuning import record_candidates
+from retrieval.search.engine import SearchEngine
+from retrieval.search.features import COLUMN, FEATURES, Candidates
+from retrieval.search.scoring import Weights, default_weights, score_parts, scores
+
+FILLER = (
+    "今天天气很好。我们一起去公园散步。城市的街道很干净。城市的夜景很美。学校里有很多学生。工厂生产汽车。"
+)
+
+
+def engine_over(root: Path, texts: dict[str, str]) -> SearchEngine:
+    for stem, text in {"丙": FILLER, **texts}.items():  # a third text, so that idf means something
+        (root / f"{stem}.txt").write_text(f"{stem}讲话\n同志们：\n{text}\n", encoding="utf-8")
+    return SearchEngine.from_folder(root, use_cache=False)
+
+
+def row_of(engine: SearchEngine, candidates: Candidates, doc_id: str, quote: str) -> int:
+    for row, passage_id in enumerate(candidates.ids.tolist()):
+        passage = engine.passages[passage_id]
+        document = engine.documents[passage.doc]
+        if document.doc_id == doc_id and document.text[passage.start : passage.end] == quote:
+            return row
+    raise AssertionError(f"no candidate {doc_id} 「{quote}」")
+
+
+CASES = [
+    pytest.param(  # the window with the words more often beats the one defining them
+        "bm25",
+        {"甲": "提升效能，就要说了算、说了干、马上干，兑现承诺，让群众满意。", "乙": "各部门全力提升效能。"},
+        "提升效能要怎么做",
+        ("乙", "各部门全力提升效能。"),
+        ("甲", "提升效能，就要说了算、说了干、马上干，兑现承诺，让群众满意。"),
+        {"bm25": 1.0, "definition": 0.2},
+        id="bm25",
+    ),
+    pytest.param(  # both words in the window beat one word repeated
+        "window",
+        {"甲": "山水城市。", "乙": "山水山水，山水山水。", "丙": FILLER + "城市城市。城市城市城市。"},
+        "山水城市",
+        ("甲", "山水城市。"),
+        ("乙", "山水山水，山水山水。"),
+        {"bm25": 1.0, "window": 3.0},
+        id="window",
+    ),
+    pytest.param(
+        "proximity",
+        {"甲": "我们要推动绿色发展。", "乙": "发展经济，发展产业，保护绿色，守护绿色。"},
+        "绿色发展",
+        ("甲", "我们要推动绿色发展。"),
+        ("乙", "发展经济，发展产业，保护绿色，守护绿色。"),
+        {"bm25": 1.0, "proximity": 1.0},
+        id="proximity",
+    ),
+    pytest.param(
+        "definition",
+        {"甲": "提升效能，就要说了算、说了干、马上干，兑现承诺，让群众满意。", "乙": "各部门全力提升效能。"},
+        "提升效能要怎么做",
+        ("甲", "提升效能，就要说了算、说了干、马上干，兑现承诺，让群众满意。"),
+        ("乙", "各部门全力提升效能。"),
+        {"bm25": 1.0, "definition": 0.5},
+        id="definition",
+    ),
+    pytest.param(
+        "heading",
+        {
+            "甲": "一、山水工作\n要守护生态。\n二、其他工作\n要发展经济。",
+            "乙": "一、城市工作\n要守护生态，守护生态。\n二、其他工作\n要发展经济，看好山水。",
+        },
+        "山水工作要守护生态",
+        ("甲", "要守护生态。"),
+        ("乙", "要守护生态，守护生态。"),
+        {"bm25": 1.0, "heading": 0.5},
+        id="heading",
+    ),
+    pytest.param(  # 什么「要求」: the passage that has the word asked for
+        "focus",
+        {"甲": "提升质量的要求是精心部署。", "乙": "提升质量，提升质量，精心部署。"},
+        "提升质量有什么要求",
+        ("甲", "提升质量的要求是精心部署。"),
+        ("乙", "提升质量，提升质量，精心部署。"),
+        {"bm25": 1.0, "focus": 0.5},
+        id="focus",
+    ),
+    pytest.param(  # the document the question names, over a better match elsewhere
+        "named",
+        {"黄河": "这条大河很长。", "乙": "黄河是大河，黄河是大河。"},
+        "黄河讲话里大河怎么样",
+        ("黄河", "这条大河很长。"),
+        ("乙", "黄河是大河，黄河是大河。"),
+        {"bm25": 1.0, "named": 2.0},
+        id="named",
+    ),
+    pytest.param(  # a short text about the question beats a long one that mentions it in passing
+        "document",
+        {"甲": "山水很美。", "乙": "山水很美，山水很美。\n" + "这是很长的一段话，和问题没有关系。" * 20},
+        "山水很美",
+        ("甲", "山水很美。"),
+        ("乙", "山水很美，山水很美。"),
+        {"bm25": 1.0, "document": 1.0},
+        id="document",
+    ),
+]
+
+
+@pytest.mark.parametrize(("feature", "texts", "question", "first", "second", "weights"), CASES)
+def test_the_order_of_two_passages_flips_without_the_feature(
+    tmp_path: Path,
+    feature: str,
+    texts: dict[str, str],
+    question: str,
+    first: tuple[str, str],
+    second: tuple[str, str],
+    weights: dict[str, float],
+) -> None:
+    engine = engine_over(tmp_path, texts)
+    candidates, _ = record_candidates(engine, question)
+    assert candidates is not None
+    a, b = row_of(engine, candidates, *first), row_of(engine, candidates, *second)
+    assert candidates.values[a, COLUMN[feature]] > candidates.values[b, COLUMN[feature]]
+    with_it = scores(candidates, Weights(weights, 0.0))
+    without = scores(candidates, Weights({**weights, feature: 0.0}, 0.0))
+    assert with_it[a] > with_it[b]
+    assert without[b] > without[a]
+
+
+def test_in_a_named_document_bm25_leaves_out_the_naming_words(tmp_path: Path) -> None:
+    texts = {"黄河": "黄河很长，黄河很宽，黄河是一条大河。\n大河奔流，大河很宽。", "乙": "长江是大河。"}
+    engine = engine_over(tmp_path, texts)
+    candidates, _ = record_candidates(engine, "黄河讲话里大河怎么样")
+    assert candidates is not None
+    about_it = row_of(engine, candidates, "黄河", "大河奔流，大河很宽。")
+    naming_it = row_of(engine, candidates, "黄河", "黄河很长，黄河很宽，黄河是一条大河。")
+    assert candidates.column("named")[about_it] > 0
+    assert candidates.column("bm25")[about_it] > candidates.column("bm25")[naming_it]
+
+
+def test_commitment_feature_flips_the_order_for_a_commitment_question(seed_engine: SearchEngine) -> None:
+    candidates, _ = record_candidates(seed_engine, "常务会星期几开")
+    assert candidates is not None
+    column = candidates.column("commitment")
+    plain = {"bm25": 1.0, "proximity": 1.0}
+    without = scores(candidates, Weights(plain, 0.0))
+    with_it = scores(candidates, Weights({**plain, "commitment": 0.3}, 0.0))
+    pledges, others = np.flatnonzero(column > 0), np.flatnonzero(column == 0)
+    flipped = [(a, b) for a in pledges for b in others if without[b] > without[a] and with_it[a] > with_it[b]]
+    assert flipped  # a commitment passage overtakes one that scored higher without the feature
+
+
+def test_every_feature_has_a_weight_and_score_parts_add_up(seed_engine: SearchEngine) -> None:
+    weights = default_weights()
+    assert set(weights.weights) == set(FEATURES)
+    candidates, _ = record_candidates(seed_engine, "提升效能要怎么做")
+    assert candidates is not None
+    total = scores(candidates, weights)
+    for row in range(min(5, len(candidates.ids))):
+        parts = score_parts(candidates, row, weights)
+        assert sum(v for k, v in parts.items() if k != "coverage") == pytest.approx(total[row], abs=1e-3)

@@ -1,0 +1,47 @@
+"""Fitting: a deterministic split, the top answer for any weights, coordinate ascent and the threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.evaluate.tuning import START, Recorded, Table, figures, fit, held_out
+from retrieval.search.features import FEATURES, Candidates
+
+
+def question(
+    values: list[dict[str, float]], coverage: list[float], right: list[bool], negative: bool = False
+):
+    matrix = np.array([[row.get(name, 0.0) for name in FEATURES] for row in values])
+    candidates = Candidates(np.arange(len(values)), matrix, np.array(coverage))
+    recorded = Recorded("set", False, negative, candidates)
+    recorded.right_document = np.array(right)
+    recorded.right_quote = np.array(right)
+    return recorded
+
+
+def test_the_split_is_deterministic_and_holds_out_about_a_quarter() -> None:
+    keys = [f"set/{i}" for i in range(2000)]
+    assert [held_out(k) for k in keys] == [held_out(k) for k in keys]
+    assert 0.2 < np.mean([held_out(k) for k in keys]) < 0.3
+
+
+def test_the_top_answer_is_the_best_score_above_the_threshold() -> None:
+    table = Table([question([{"bm25": 2.0}, {"bm25": 1.0}], [0.6, 1.0], [False, True])])
+    weights = START.vector()  # scores: 0.6 × 2 = 1.2 and 1.0 × 1 = 1.0
+    assert table.tops(weights, 0.5).tolist() == [0]
+    assert table.tops(weights, 0.7).tolist() == [1]
+    assert table.tops(weights, 1.01).tolist() == [-1]
+
+
+def test_fitting_finds_the_feature_that_tells_right_from_wrong() -> None:
+    # In every question the right passage has less BM25 but the window feature; off-topic ones cover little.
+    questions = [
+        question([{"bm25": 2.0}, {"bm25": 1.5, "window": 1.0}], [1.0, 1.0], [False, True]) for _ in range(5)
+    ] + [question([{"bm25": 3.0}], [0.3], [False], negative=True)]
+    table = Table(questions)
+    assert figures(table, START.vector(), START.min_coverage)[("set", "training")].right_quote == 0
+    weights, threshold = fit(table, START)
+    assert weights[FEATURES.index("window")] > 0.5
+    result = figures(table, weights, threshold)[("set", "training")]
+    assert (result.right_quote, result.questions, result.refused, result.negatives) == (5, 5, 1, 1)
+    assert 0.3 < threshold <= 1.0
