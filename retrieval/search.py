@@ -219,11 +219,15 @@ class SearchEngine:
         and unknown names cut from a character glued to them (see `split_unknown`)."""
         if all(w in self.index.vocabulary for w in words):
             return words
-        unknown = lambda word: word not in self.index.vocabulary  # noqa: E731
-        in_corpus = lambda text: any(text in folded for folded in self.folded)  # noqa: E731
-        words = rejoin_misjoined(folded_question, words, unknown, in_corpus)
-        words = split_unknown(words, unknown, in_corpus)
+        words = rejoin_misjoined(folded_question, words, self.unknown, self.in_corpus)
+        words = split_unknown(words, self.unknown, self.in_corpus)
         return unique([w for w in words if is_content_word(w)])
+
+    def unknown(self, word: str) -> bool:
+        return word not in self.index.vocabulary
+
+    def in_corpus(self, text: str) -> bool:
+        return any(text in folded for folded in self.folded)
 
     def scoring_terms(self, words: list[str]) -> list[str]:
         """The question's words and their synonyms (gdp, 生产总值) as index terms. A word the
