@@ -207,7 +207,10 @@ class SearchEngine:
             )
             hits = self._ranked_hits(query, offset + top + 1)
             if len(hits) > offset:
-                answer.unmatched = self.unmatched(hits[offset], core)
+                named_it = hits[offset].doc_id in answer.named_documents  # its naming words are there
+                answer.unmatched = self.unmatched(
+                    hits[offset], [w for w in core if not (named_it and w in naming_words)]
+                )
         answer.terms = unique(content + self.scoring_terms(content))
         answer.hits = hits[offset : offset + top]
         answer.more = len(hits) > offset + top
