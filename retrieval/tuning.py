@@ -75,11 +75,8 @@ class Recorded:
     candidates: Candidates | None  # None: not ranked (refused before ranking, or a part of a named speech)
     right_document: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     right_quote: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    fixed: tuple[bool, bool, bool] = (
-        False,
-        False,
-        False,
-    )  # unranked: (answered, right document, right quote)
+    # A question answered without ranking: (answered, right document, right quote).
+    fixed: tuple[bool, bool, bool] = (False, False, False)
 
     @property
     def best_coverage(self) -> float:
@@ -108,6 +105,11 @@ def record_candidates(engine: SearchEngine, question: str) -> tuple[Candidates |
     return None, answer.hits[0] if answer.hits else None
 
 
+def passage_text(engine: SearchEngine, passage_id: int) -> str:
+    passage = engine.passages[passage_id]
+    return engine.documents[passage.doc].text[passage.start : passage.end]
+
+
 def squad_questions(engine: SearchEngine, path: Path, cache_root: Path) -> Iterable[Recorded]:
     squad = load_squad(path, cache_root)
     for item in squad.questions:
@@ -119,12 +121,7 @@ def squad_questions(engine: SearchEngine, path: Path, cache_root: Path) -> Itera
         if candidates is not None:
             names = [engine.documents[d].doc_id for d in engine.passages.doc[candidates.ids].tolist()]
             recorded.right_document = np.array([n == item.article for n in names], dtype=bool)
-            quotes = [
-                engine.documents[engine.passages.doc[i]].text[
-                    engine.passages.start[i] : engine.passages.end[i]
-                ]
-                for i in candidates.ids.tolist()
-            ]
+            quotes = [passage_text(engine, i) for i in candidates.ids.tolist()]
             recorded.right_quote = recorded.right_document & np.array(
                 [holds_answer(q, item.answers) for q in quotes], dtype=bool
             )
