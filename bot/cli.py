@@ -180,12 +180,13 @@ def _eval_squad(files: Sequence[Path]) -> int:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
+    from retrieval.evaluate.questions import names_documents
     from retrieval.evaluate.tuning import figures, tune, write_weights
     from retrieval.index.cache import default_cache_dir
     from retrieval.search.scoring import WEIGHTS_FILE
 
     yaml_sets = sorted(DEFAULT_EVAL.glob("*.yaml")) + sorted(PROJECT_EVAL.glob("*.yaml"))
-    seed_sets = [p for p in yaml_sets if "gov" not in p.stem]
+    seed_sets = [p for p in yaml_sets if not names_documents(p)]
     corpora = [(args.corpus, yaml_sets), (args.corpus / "seed", seed_sets)]
     squad_files = args.squad or sorted((DEFAULT_EVAL / "external").glob("*.json"))
     weights, table = tune(corpora, squad_files, default_cache_dir() / "squad")

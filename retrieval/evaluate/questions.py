@@ -60,6 +60,13 @@ def is_right(engine: SearchEngine, item: dict[str, Any], hit: Hit | None) -> boo
     return "section" not in item or hit_section(engine, hit) == item["section"]
 
 
+def names_documents(path: Path) -> bool:
+    """Whether a set's questions say which document answers them (`doc:`): sets without are
+    about the sample speech, and can be run on it alone."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return any("doc" in item for item in data.get("questions", []))
+
+
 def evaluate_set(engine: SearchEngine, path: Path) -> SetResult:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     result = SetResult(path.stem)

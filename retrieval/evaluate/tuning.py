@@ -14,9 +14,12 @@ itself rather than a proxy:
    weight held at 1 (only ratios matter) and the commitment weight at its starting value
    (no set tells a commitment from another answer), until a round changes nothing; a step
    that costs any set a training question it answered right at the start is not taken;
-2. the refusal threshold, from a grid, by the least `refusal_loss`: a question without a
-   right answer counts the same whether refused or answered wrongly, an off-topic question
-   answered counts against, each set weighing the same;
+2. the refusal threshold, from a grid: the one that refuses the largest share of off-topic
+   questions (mean over the sets that have them) among those that refuse at most
+   MAX_REFUSED of all answerable training questions together (the highest of equals: the
+   widest margin against off-topic questions not seen, within the refusal budget). A
+   constraint, not a sum of the two costs: a summed loss moves with the number and sizes of
+   the sets, and trades answerable questions of the public sets for off-topic ones;
 then the weights once more at that threshold.
 """
 
@@ -55,6 +58,7 @@ START = Weights(
     min_coverage=0.36,
 )
 HELD_OUT_SHARE = 0.25
+MAX_REFUSED = 0.005  # the largest share of the answerable questions the threshold may refuse
 MAX_ROUNDS = 6
 THRESHOLDS = tuple(
     round(COVERAGE_FLOOR + 0.01 * i, 2) for i in range(61)
@@ -76,11 +80,8 @@ class Recorded:
     candidates: Candidates | None  # None: not ranked (refused before ranking, or a part of a named speech)
     right_document: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     right_quote: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    fixed: tuple[bool, bool, bool] = (
-        False,
-        False,
-        False,
-    )  # unranked: (answered, right document, right quote)
+    # A question answered without ranking: (answered, right document, right quote).
+    fixed: tuple[bool, bool, bool] = (False, False, False)
 
     @property
     def best_coverage(self) -> float:
@@ -109,6 +110,11 @@ def record_candidates(engine: SearchEngine, question: str) -> tuple[Candidates |
     return None, answer.hits[0] if answer.hits else None
 
 
+def passage_text(engine: SearchEngine, passage_id: int) -> str:
+    passage = engine.passages[passage_id]
+    return engine.documents[passage.doc].text[passage.start : passage.end]
+
+
 def squad_questions(engine: SearchEngine, path: Path, cache_root: Path) -> Iterable[Recorded]:
     squad = load_squad(path, cache_root)
     for item in squad.questions:
@@ -120,12 +126,7 @@ def squad_questions(engine: SearchEngine, path: Path, cache_root: Path) -> Itera
         if candidates is not None:
             names = [engine.documents[d].doc_id for d in engine.passages.doc[candidates.ids].tolist()]
             recorded.right_document = np.array([n == item.article for n in names], dtype=bool)
-            quotes = [
-                engine.documents[engine.passages.doc[i]].text[
-                    engine.passages.start[i] : engine.passages.end[i]
-                ]
-                for i in candidates.ids.tolist()
-            ]
+            quotes = [passage_text(engine, i) for i in candidates.ids.tolist()]
             recorded.right_quote = recorded.right_document & np.array(
                 [holds_answer(q, item.answers) for q in quotes], dtype=bool
             )
@@ -248,19 +249,25 @@ def objective(table: Table, weights: np.ndarray, threshold: float) -> float:
     return float(np.mean(per_set)) if per_set else 0.0
 
 
-def refusal_loss(table: Table, weights: np.ndarray, threshold: float) -> float:
-    """On the training split: the mean over sets of the share of questions without a right
-    answer (refused or wrong) plus the mean over sets of the share of off-topic questions answered."""
+def refused_shares(table: Table, weights: np.ndarray, threshold: float) -> tuple[float, float]:
+    """On the training split: the share of all answerable questions refused, and the mean over
+    sets of the share of off-topic questions refused."""
     entries = [f for (_, split), f in figures(table, weights, threshold).items() if split == "training"]
-    missed = [1 - f.right_quote / f.questions for f in entries if f.questions]
-    answered = [1 - f.refused / f.negatives for f in entries if f.negatives]
-    return float(np.mean(missed or [0.0]) + np.mean(answered or [0.0]))
+    questions = sum(f.questions for f in entries)
+    refused = 1 - sum(f.answered for f in entries) / questions if questions else 0.0
+    off_topic = [f.refused / f.negatives for f in entries if f.negatives]
+    return refused, float(np.mean(off_topic)) if off_topic else 0.0
 
 
 def fit_threshold(table: Table, weights: np.ndarray) -> float:
-    """The coverage threshold from THRESHOLDS with the least `refusal_loss` (the lowest of equals)."""
-    losses = [refusal_loss(table, weights, t) for t in THRESHOLDS]
-    return THRESHOLDS[int(np.argmin(losses))]
+    """The threshold from THRESHOLDS refusing most off-topic questions while at most MAX_REFUSED
+    of the answerable questions are refused (the highest of equals); the lowest if none is."""
+    best, best_refused = THRESHOLDS[0], -1.0
+    for threshold in THRESHOLDS:
+        most_refused, off_topic = refused_shares(table, weights, threshold)
+        if most_refused <= MAX_REFUSED and off_topic >= best_refused:
+            best, best_refused = threshold, off_topic
+    return best
 
 
 def fit(table: Table, start: Weights) -> tuple[np.ndarray, float]:
@@ -313,12 +320,13 @@ def fitted_weights(weights: np.ndarray, threshold: float, data: list[str]) -> We
         datetime.date.today().isoformat(),
         data,
         "coordinate ascent on the training split (mean over sets of right document @1 and answer in quote @1); "
-        "threshold: least refusal loss (unanswered share + off-topic answered share, mean over sets)",
+        "threshold: most off-topic questions refused (mean over sets) with at most 0.5% of the "
+        "answerable questions refused",
     )
 
 
 def write_weights(weights: Weights, path: Path) -> None:
-    header = "# Weights of the scoring model (retrieval/scoring.py). Written by `speechbot tune`; do not edit by hand.\n"
+    header = "# Weights of the scoring model (retrieval/search/scoring.py). Written by `speechbot tune`; do not edit by hand.\n"
     path.write_text(
         header + yaml.safe_dump(weights.to_yaml(), allow_unicode=True, sort_keys=False), encoding="utf-8"
     )

@@ -161,7 +161,10 @@ class SearchEngine:
             query = Query(folded_question, core, [], focus, named, naming_words, asks, {}, stance=stance)
             hits = self._ranked_hits(query, offset + top + 1)
             if len(hits) > offset:
-                answer.unmatched = self.unmatched(hits[offset], core)
+                named_it = hits[offset].doc_id in answer.named_documents  # its naming words are there
+                answer.unmatched = self.unmatched(
+                    hits[offset], [w for w in core if not (named_it and w in naming_words)]
+                )
         answer.terms = unique(content + self.scoring_terms(content))
         answer.hits = hits[offset : offset + top]
         answer.more = len(hits) > offset + top
@@ -173,11 +176,15 @@ class SearchEngine:
         and unknown names cut from a character glued to them (see `split_unknown`)."""
         if all(w in self.index.vocabulary for w in words):
             return words
-        unknown = lambda word: word not in self.index.vocabulary  # noqa: E731
-        in_corpus = self.substrings.contains
-        words = rejoin_misjoined(folded_question, words, unknown, in_corpus)
-        words = split_unknown(words, unknown, in_corpus)
+        words = rejoin_misjoined(folded_question, words, self.unknown, self.in_corpus)
+        words = split_unknown(words, self.unknown, self.in_corpus)
         return unique([w for w in words if is_content_word(w)])
+
+    def unknown(self, word: str) -> bool:
+        return word not in self.index.vocabulary
+
+    def in_corpus(self, text: str) -> bool:
+        return self.substrings.contains(text)
 
     def scoring_terms(self, words: list[str]) -> list[str]:
         """The question's words and their synonyms (gdp, 生产总值) as index terms. A word the

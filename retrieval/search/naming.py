@@ -1,5 +1,5 @@
-"""Which documents a question names: a year (2019年), an issuer (浙江, 国务院), a speaker,
-or a distinctive title word (市长办公会议). Named documents join the candidates and earn
+"""Which documents a question names: a year (2019年, ２０１９年), an issuer (浙江, 国务院), a
+speaker, a distinctive title word (市长办公会议), or a kind of document few are (讲话 among reports). Named documents join the candidates and earn
 the `named` feature (retrieval.features)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from functools import cache
 
 from retrieval.corpus.document import Document
 from retrieval.data_files import data_lines
+from retrieval.text.normalize import fold
 from retrieval.text.segment import document_terms, query_words
 from retrieval.text.wordlists import speech_words
 
@@ -61,6 +62,11 @@ class DocumentNames:
                 self.by_year[document.meta.year].add(index)
         limit = max(1, int(MAX_NAMED_SHARE * len(documents)))
         self.by_term = {t: docs for t, docs in self.by_term.items() if len(docs) <= limit}
+        # A kind of document (讲话 among reports) names the few documents of that kind.
+        kinds = {
+            kind: {i for i, d in enumerate(documents) if kind in d.meta.title} for kind in speech_words()
+        }
+        self.by_kind = {kind: docs for kind, docs in kinds.items() if docs and len(docs) <= limit}
 
     def named(
         self, question: str, question_terms: list[str], distinctive: Callable[[str], bool] = lambda _: True
@@ -70,12 +76,15 @@ class DocumentNames:
         votes: dict[int, int] = defaultdict(int)
         naming_terms: set[str] = set()
         for term in question_terms:
+            for doc in self.by_kind.get(term, ()):
+                votes[doc] += 1
+                naming_terms.add(term)
             if term not in self.from_metadata and not distinctive(term):
                 continue
             for doc in self.by_term.get(term, ()):
                 votes[doc] += 1
                 naming_terms.add(term)
-        for year in {int(y) for y in YEAR_RE.findall(question)}:
+        for year in {int(y) for y in YEAR_RE.findall(fold(question))}:
             for doc in self.by_year.get(year, ()):
                 votes[doc] += 1
                 naming_terms.add(str(year))

@@ -1,4 +1,4 @@
-"""A question naming a document (issuer, year) ranks that document first."""
+"""A question naming a document (issuer, year, kind) ranks that document first; naming widens, never hijacks."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ def test_without_a_name_all_documents_answer(engine: SearchEngine) -> None:
         ("国务院 乡村振兴", "2019_国务院_政府工作报告"),
         ("2021年乡村振兴", "2021_江苏省_政府工作报告"),
         ("2019年乡村振兴", "2019_国务院_政府工作报告"),
+        ("２０２１年乡村振兴", "2021_江苏省_政府工作报告"),  # full-width digits
     ],
 )
 def test_named_document_ranks_first(engine: SearchEngine, question: str, expected: str) -> None:
@@ -65,3 +66,34 @@ def test_generic_question_verb_does_not_cause_refusal(engine: SearchEngine) -> N
     answer = engine.ask("江苏乡村振兴怎么做")
     assert answer.found
     assert answer.hits[0].doc_id == "2021_江苏省_政府工作报告"
+
+
+def test_a_kind_few_documents_are_names_them(tmp_path) -> None:
+    for stem, issuer in DOCS.items():
+        (tmp_path / f"{stem}.txt").write_text(
+            f"政府工作报告\n各位代表：\n过去一年，{issuer}大力推进乡村振兴。\n", encoding="utf-8"
+        )
+    (tmp_path / "市长讲话.txt").write_text(
+        "在市长办公会议上的讲话\n同志们：\n我们要抓好乡村振兴。\n", encoding="utf-8"
+    )
+    answer = SearchEngine.from_folder(tmp_path, use_cache=False).ask("这篇讲话里的乡村振兴", top=1)
+    assert answer.named_documents == ["市长讲话"]
+    assert answer.hits[0].doc_id == "市长讲话"
+    assert answer.unmatched == []  # 讲话 names the speech: it is not a word the quote lacks
+
+
+def test_a_common_title_word_names_nothing_and_the_question_keeps_its_words(tmp_path) -> None:
+    texts = {
+        "广州番禺职业技术学院": "广州番禺职业技术学院是一所高职院校。学院开设多个专业。",
+        "赵鹏": "赵鹏是一名演员，职业是演员。",
+        "甲": "他的职业是医生。",
+        "乙": "她的职业是教师。",
+        "丙": "我的职业是工程师。",
+        "丁": "你的职业是律师。",
+    }
+    for stem, text in texts.items():
+        (tmp_path / f"{stem}.txt").write_text(f"---\ntitle: {stem}\n---\n{text}\n", encoding="utf-8")
+    answer = SearchEngine.from_folder(tmp_path, use_cache=False).ask("赵鹏的职业是什么", top=1)
+    assert answer.named_documents == ["赵鹏"]  # 职业 is in the texts of most documents: it names nothing
+    assert answer.hits[0].doc_id == "赵鹏"
+    assert "职业" in answer.terms
