@@ -4,6 +4,7 @@ passages become hits with exact quotes and references."""
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,12 @@ from retrieval.commitments.finding import (
 from retrieval.corpus.document import Document, Paragraph
 from retrieval.corpus.loading import Corpus, load_corpus
 from retrieval.corpus.references import chinese_number, reference
-from retrieval.index import cache
+from retrieval.index import cache, trust
 from retrieval.index.bm25 import build_index
 from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages
+from retrieval.search import stored
 from retrieval.search.naming import DocumentNames
+from retrieval.search.places import passage_places
 from retrieval.search.question import (
     asked_part,
     definition_patterns,
@@ -36,6 +39,7 @@ from retrieval.search.results import Answer, Hit
 from retrieval.text.normalize import fold
 from retrieval.text.segment import is_cjk, is_content_word, query_words, sub_words, synonyms
 
+log = logging.getLogger(__name__)
 MIN_COVERAGE = 0.36  # calibrated: see README "Refusing off-topic questions"
 RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
 CANDIDATES = 300  # best BM25 passages re-ranked per question
@@ -84,6 +88,14 @@ def document_work(document: Document) -> DocumentWork:
     return DocumentWork(document_passages(document), document_commitments(document))
 
 
+def encode_work(work: DocumentWork) -> bytes:
+    return stored.encode_work(work.passages, work.commitments)
+
+
+def decode_work(data: bytes) -> DocumentWork:
+    return DocumentWork(*stored.decode_work(data))
+
+
 def unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -97,9 +109,10 @@ class SearchEngine:
         self.corpus = corpus
         self.documents: list[Document] = corpus.documents
 
-        work = cache.per_document(self.documents, cache_dir, document_work)
+        work = cache.per_document(self.documents, cache_dir, document_work, encode_work, decode_work)
         parts = [each.passages for each in work]
         self.passages = PassageTable(parts)
+        self.places = passage_places(self.documents, self.passages)
         self.index = build_index(parts)
         self.names = DocumentNames(self.documents)
         self.folded = [fold(document.text) for document in self.documents]
@@ -108,19 +121,49 @@ class SearchEngine:
         self.build_seconds = time.perf_counter() - started
 
     @classmethod
+    def from_saved(cls, saved: stored.SavedEngine) -> SearchEngine:
+        """An engine from the state a built one saved (`saved_state`), without building."""
+        engine = cls.__new__(cls)
+        engine.corpus, engine.documents = saved.corpus, saved.corpus.documents
+        engine.passages, engine.places, engine.index = saved.passages, saved.places, saved.index
+        engine.names = DocumentNames(engine.documents)
+        engine.folded = saved.folded
+        engine.commitments = CommitmentIndex.build(saved.commitments)
+        engine.built_at, engine.build_seconds = saved.built_at, saved.build_seconds
+        return engine
+
+    def saved_state(self) -> stored.SavedEngine:
+        return stored.SavedEngine(
+            self.corpus,
+            self.passages,
+            self.index,
+            self.folded,
+            self.commitments.by_document,
+            self.places,
+            self.built_at,
+            self.build_seconds,
+        )
+
+    @classmethod
     def from_folder(
         cls, folder: Path | str, cache_dir: Path | None = None, use_cache: bool = True
     ) -> SearchEngine:
-        """The engine for a corpus folder, loaded from the index cache when the files are unchanged."""
+        """The engine for a corpus folder, loaded from the saved index when the files are
+        unchanged (see retrieval.index.cache). Raises trust.UntrustedCache for a cache folder
+        that is a symbolic link, not this user's, writable by others, or overlapping the corpus."""
         folder = Path(folder)
         if not use_cache or not folder.is_dir():
             return cls(load_corpus(folder))
-        cache_dir = cache_dir or cache.default_cache_dir()
+        cache_dir = trust.prepare_cache_folder(cache_dir or cache.default_cache_dir(), folder)
         fingerprint = cache.corpus_fingerprint(folder)
-        engine = cache.load(folder, cache_dir, fingerprint)
-        if not isinstance(engine, cls):
-            engine = cls(load_corpus(folder), cache_dir)
-            cache.save(folder, cache_dir, fingerprint, engine)
+        bundle = cache.load(folder, cache_dir, fingerprint)
+        if bundle is not None:
+            try:
+                return cls.from_saved(stored.from_bundle(bundle))
+            except (ValueError, KeyError, TypeError, IndexError) as err:  # signed, yet not what this code reads
+                log.warning("rebuilding the index: the saved one does not load: %s", err)
+        engine = cls(load_corpus(folder), cache_dir)
+        cache.save(folder, cache_dir, fingerprint, *stored.to_bundle(engine.saved_state()))
         return engine
 
     def document(self, doc_id: str) -> Document | None:
@@ -223,7 +266,7 @@ class SearchEngine:
             bonus = proximity_bonus(text, phrases, idf)
             defined = [sum(idf[t] for t in phrase) for pattern, phrase in definitions if pattern.search(text)]
             bonus += DEFINITION_WEIGHT * max(defined, default=0.0)
-            titles = self.heading_text(passage)
+            titles = self.heading_text(passage_id)
             bonus += HEADING_WEIGHT * sum(idf[t] for t in terms if t in titles)
             bonus += FOCUS_WEIGHT * sum(idf[w] for w in focus if w in text and w not in words)
             pledge = commitment * COMMITMENT_WEIGHT * total_idf * self.commitments.weight(passage)
@@ -274,20 +317,9 @@ class SearchEngine:
             chosen.append(self.hit(passage, score, coverage, matched))
         return chosen
 
-    def heading_text(self, passage: Passage) -> str:
-        """The folded titles above a passage: its part, sub-section and point."""
-        document = self.documents[passage.doc]
-        paragraph = document.paragraphs[passage.paragraph - 1]
-        section = document.section(paragraph.section)
-        titles = []
-        if section:
-            titles.append(section.title)
-            if paragraph.subsection:
-                titles.append(section.subsections[paragraph.subsection - 1].title)
-        point = document.point_at(paragraph, passage.start)
-        if point:
-            titles.append(point.label)
-        return fold(" ".join(titles))
+    def heading_text(self, passage_id: int) -> str:
+        """The folded titles above a passage: its part, sub-section and point (precomputed)."""
+        return self.places.heading_text(passage_id)
 
     def coverage(
         self,

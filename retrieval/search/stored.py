@@ -1,0 +1,223 @@
+"""An engine's built state as plain data for the cache: numbers as arrays, everything else
+(documents, vocabulary, commitments) as JSON; and one document's build work as JSON bytes.
+No pickle: what is read back can only ever be data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.commitments.finding import Commitment
+from retrieval.corpus.document import (
+    Document,
+    DroppedLine,
+    Metadata,
+    Paragraph,
+    Point,
+    Section,
+    Subsection,
+)
+from retrieval.corpus.loading import Corpus, Problem
+from retrieval.index.bm25 import BM25Index
+from retrieval.index.passages import DocumentPassages, PassageTable
+from retrieval.index.saved import Bundle
+from retrieval.index.topk import Impacts
+from retrieval.search.places import PassagePlaces
+from retrieval.text.segment import EncodedTerms
+
+
+@dataclass
+class SavedEngine:
+    """What a SearchEngine is built from when it is loaded rather than built."""
+
+    corpus: Corpus
+    passages: PassageTable
+    index: BM25Index
+    folded: list[str]
+    commitments: list[list[Commitment]]  # by document
+    places: PassagePlaces
+    built_at: float
+    build_seconds: float
+
+
+def to_bundle(engine: SavedEngine) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays and JSON parts that `from_bundle` turns back into the same engine."""
+    index, passages, places = engine.index, engine.passages, engine.places
+    arrays = {
+        "passage_doc": passages.doc,
+        "passage_paragraph": passages.paragraph,
+        "passage_start": passages.start,
+        "passage_end": passages.end,
+        "bm25_indptr": index.matrix.indptr,
+        "bm25_indices": index.matrix.indices,
+        "bm25_data": index.matrix.data,
+        "doc_freq": index.doc_freq,
+        "idf": index.idf,
+        "impact_rows": index.impacts.rows,
+        "impact_weights": index.impacts.weights,
+        "impact_pointers": index.impacts.pointers,
+        "impact_max_weight": index.impacts.max_weight,
+        "heading": places.heading,
+        "paragraph_start": places.paragraph_start,
+        "paragraph_end": places.paragraph_end,
+        "point_start": places.point_start,
+        "point_end": places.point_end,
+    }
+    vocabulary = sorted(index.vocabulary, key=index.vocabulary.__getitem__)
+    parts = {
+        "engine": {
+            "root": str(engine.corpus.root),
+            "bad_files": [[p.path, p.reason] for p in engine.corpus.bad_files],
+            "built_at": engine.built_at,
+            "build_seconds": engine.build_seconds,
+            "k1": index.k1,
+            "b": index.b,
+            "avgdl": index.avgdl,
+        },
+        "vocabulary": vocabulary,
+        "documents": [document_to_json(d) for d in engine.corpus.documents],
+        "folded": engine.folded,
+        "commitments": [[commitment_to_json(c) for c in each] for each in engine.commitments],
+        "headings": places.headings,
+    }
+    return arrays, parts
+
+
+def from_bundle(bundle: Bundle) -> SavedEngine:
+    """The engine state in an opened bundle (its arrays stay memory-mapped)."""
+    a, parts = bundle.arrays, bundle.parts
+    meta = parts["engine"]
+    documents = [document_from_json(d) for d in parts["documents"]]
+    corpus = Corpus(Path(meta["root"]), documents, [Problem(path, reason) for path, reason in meta["bad_files"]])
+    passages = PassageTable.from_columns(
+        a["passage_doc"], a["passage_paragraph"], a["passage_start"], a["passage_end"]
+    )
+    vocabulary = {term: i for i, term in enumerate(parts["vocabulary"])}
+    impacts = Impacts(a["impact_rows"], a["impact_weights"], a["impact_pointers"], a["impact_max_weight"])
+    index = BM25Index.from_arrays(
+        vocabulary,
+        (a["bm25_indptr"], a["bm25_indices"], a["bm25_data"]),
+        a["doc_freq"],
+        a["idf"],
+        impacts,
+        n_passages=len(passages),
+        avgdl=meta["avgdl"],
+        k1=meta["k1"],
+        b=meta["b"],
+    )
+    places = PassagePlaces(
+        a["heading"], parts["headings"], a["paragraph_start"], a["paragraph_end"], a["point_start"], a["point_end"]
+    )
+    commitments = [[commitment_from_json(c) for c in each] for each in parts["commitments"]]
+    return SavedEngine(
+        corpus, passages, index, parts["folded"], commitments, places, meta["built_at"], meta["build_seconds"]
+    )
+
+
+def encode_work(passages: DocumentPassages, commitments: list[Commitment]) -> bytes:
+    """One document's passages and commitments (what a build caches per document) as JSON."""
+    terms = passages.sentence_terms
+    value = {
+        "spans": passages.spans,
+        "windows": passages.windows,
+        "vocabulary": terms.vocabulary,
+        "ids": terms.ids.tolist(),
+        "lengths": terms.lengths.tolist(),
+        "commitments": [commitment_to_json(c) for c in commitments],
+    }
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode_work(data: bytes) -> tuple[DocumentPassages, list[Commitment]]:
+    value = json.loads(data)
+    terms = EncodedTerms(
+        [str(term) for term in value["vocabulary"]],
+        np.array(value["ids"], dtype=np.int32),
+        np.array(value["lengths"], dtype=np.int64),
+    )
+    if len(terms.ids) != int(terms.lengths.sum()) or (len(terms.ids) and terms.ids.max() >= len(terms.vocabulary)):
+        raise ValueError("term ids out of range")
+    passages = DocumentPassages(
+        [(int(n), int(s), int(e)) for n, s, e in value["spans"]],
+        terms,
+        [(int(a), int(z)) for a, z in value["windows"]],
+    )
+    return passages, [commitment_from_json(c) for c in value["commitments"]]
+
+
+def commitment_to_json(commitment: Commitment) -> dict[str, Any]:
+    return asdict(commitment)
+
+
+def commitment_from_json(value: dict[str, Any]) -> Commitment:
+    return Commitment(**{key: tuple(v) if isinstance(v, list) else v for key, v in value.items()})
+
+
+def document_to_json(document: Document) -> dict[str, Any]:
+    """A document as JSON: paragraphs, sections and lines as positional lists (compact, quick to read)."""
+    return {
+        "doc_id": document.doc_id,
+        "path": document.path,
+        "meta": asdict(document.meta),
+        "text": document.text,
+        "paragraphs": [
+            [
+                p.number,
+                p.start,
+                p.end,
+                p.kind,
+                p.section,
+                p.subsection,
+                p.appendix,
+                [offset for sentence in p.sentences for offset in sentence],
+                [[point.label, point.start, point.end] for point in p.points],
+            ]
+            for p in document.paragraphs
+        ],
+        "sections": [
+            [s.number, s.title, s.paragraph, s.inline_heading, [[u.number, u.title, u.paragraph] for u in s.subsections]]
+            for s in document.sections
+        ],
+        "salutation": document.salutation,
+        "dropped": [[d.line_number, d.text, d.reason] for d in document.dropped],
+        "encoding": document.encoding,
+        "content_hash": document.content_hash,
+    }
+
+
+def document_from_json(value: dict[str, Any]) -> Document:
+    paragraphs = []
+    for number, start, end, kind, section, subsection, appendix, sentences, points in value["paragraphs"]:
+        paragraphs.append(
+            Paragraph(
+                number,
+                start,
+                end,
+                kind,
+                section,
+                subsection,
+                appendix,
+                list(zip(sentences[::2], sentences[1::2], strict=True)),
+                [Point(label, a, z) for label, a, z in points],
+            )
+        )
+    sections = [
+        Section(number, title, paragraph, inline, [Subsection(*sub) for sub in subsections])
+        for number, title, paragraph, inline, subsections in value["sections"]
+    ]
+    return Document(
+        doc_id=value["doc_id"],
+        path=value["path"],
+        meta=Metadata(**value["meta"]),
+        text=value["text"],
+        paragraphs=paragraphs,
+        sections=sections,
+        salutation=value["salutation"],
+        dropped=[DroppedLine(*line) for line in value["dropped"]],
+        encoding=value["encoding"],
+        content_hash=value["content_hash"],
+    )
