@@ -18,6 +18,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -35,6 +36,7 @@ from retrieval.index.workers import map_documents
 INDEX_VERSION = "2"
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+STALE_WRITE_SECONDS = 3600  # a temporary folder this old is no write in progress
 VERSION_FOLDER_RE = re.compile(r"[0-9a-f]{16}")  # documents/<code version>
 DOCUMENT_FILE_RE = re.compile(r"[0-9a-f]{64}\.(?:json|pickle)")  # a document's file (older: pickles)
 LEGACY_ENGINE_RE = re.compile(r"engine-[0-9a-f]{16}\.pickle")  # the saved engine of older versions
@@ -112,6 +114,8 @@ def save(
     for path in cache_dir.iterdir():
         if path != target and own.fullmatch(path.name):
             saved.remove_bundle(path)  # a process still using it keeps its mapped pages
+        elif path.name.startswith(".tmp-") and time.time() - path.lstat().st_mtime > STALE_WRITE_SECONDS:
+            saved.remove_bundle(path)  # left by a process killed while writing
         elif LEGACY_ENGINE_RE.fullmatch(path.name) and stat.S_ISREG(path.lstat().st_mode):
             path.unlink(missing_ok=True)
 

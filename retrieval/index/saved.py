@@ -45,7 +45,9 @@ def _file_sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def write_bundle(folder: Path, fingerprint: str, arrays: dict[str, np.ndarray], parts: dict[str, Any]) -> None:
+def write_bundle(
+    folder: Path, fingerprint: str, arrays: dict[str, np.ndarray], parts: dict[str, Any]
+) -> None:
     """Write a bundle into a private temporary folder beside `folder`, then rename it into
     place: a reader sees no bundle or a whole one. A bundle already there is replaced."""
     temporary = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-"))
@@ -142,7 +144,9 @@ def remove_bundle(folder: Path) -> None:
     if not stat.S_ISDIR(status.st_mode):
         return
     for path in folder.iterdir():
-        if (FILE_NAME_RE.fullmatch(path.name) or path.name == MANIFEST) and stat.S_ISREG(path.lstat().st_mode):
+        if (FILE_NAME_RE.fullmatch(path.name) or path.name == MANIFEST) and stat.S_ISREG(
+            path.lstat().st_mode
+        ):
             path.unlink(missing_ok=True)
     try:
         folder.rmdir()

@@ -46,7 +46,9 @@ def signing_key() -> bytes:
     try:
         return _read_or_create_key(path)
     except (OSError, UntrustedCache) as err:
-        log.warning("no index key can be kept in %s (%s): cache files are trusted by this process only", path, err)
+        log.warning(
+            "no index key can be kept in %s (%s): cache files are trusted by this process only", path, err
+        )
         return secrets.token_bytes(KEY_BYTES)
 
 

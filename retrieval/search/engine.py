@@ -160,7 +160,12 @@ class SearchEngine:
         if bundle is not None:
             try:
                 return cls.from_saved(stored.from_bundle(bundle))
-            except (ValueError, KeyError, TypeError, IndexError) as err:  # signed, yet not what this code reads
+            except (
+                ValueError,
+                KeyError,
+                TypeError,
+                IndexError,
+            ) as err:  # signed, yet not what this code reads
                 log.warning("rebuilding the index: the saved one does not load: %s", err)
         engine = cls(load_corpus(folder), cache_dir)
         cache.save(folder, cache_dir, fingerprint, *stored.to_bundle(engine.saved_state()))

@@ -92,7 +92,9 @@ def from_bundle(bundle: Bundle) -> SavedEngine:
     a, parts = bundle.arrays, bundle.parts
     meta = parts["engine"]
     documents = [document_from_json(d) for d in parts["documents"]]
-    corpus = Corpus(Path(meta["root"]), documents, [Problem(path, reason) for path, reason in meta["bad_files"]])
+    corpus = Corpus(
+        Path(meta["root"]), documents, [Problem(path, reason) for path, reason in meta["bad_files"]]
+    )
     passages = PassageTable.from_columns(
         a["passage_doc"], a["passage_paragraph"], a["passage_start"], a["passage_end"]
     )
@@ -110,7 +112,12 @@ def from_bundle(bundle: Bundle) -> SavedEngine:
         b=meta["b"],
     )
     places = PassagePlaces(
-        a["heading"], parts["headings"], a["paragraph_start"], a["paragraph_end"], a["point_start"], a["point_end"]
+        a["heading"],
+        parts["headings"],
+        a["paragraph_start"],
+        a["paragraph_end"],
+        a["point_start"],
+        a["point_end"],
     )
     commitments = [[commitment_from_json(c) for c in each] for each in parts["commitments"]]
     return SavedEngine(
@@ -139,7 +146,9 @@ def decode_work(data: bytes) -> tuple[DocumentPassages, list[Commitment]]:
         np.array(value["ids"], dtype=np.int32),
         np.array(value["lengths"], dtype=np.int64),
     )
-    if len(terms.ids) != int(terms.lengths.sum()) or (len(terms.ids) and terms.ids.max() >= len(terms.vocabulary)):
+    if len(terms.ids) != int(terms.lengths.sum()) or (
+        len(terms.ids) and terms.ids.max() >= len(terms.vocabulary)
+    ):
         raise ValueError("term ids out of range")
     passages = DocumentPassages(
         [(int(n), int(s), int(e)) for n, s, e in value["spans"]],
@@ -154,7 +163,8 @@ def commitment_to_json(commitment: Commitment) -> dict[str, Any]:
 
 
 def commitment_from_json(value: dict[str, Any]) -> Commitment:
-    return Commitment(**{key: tuple(v) if isinstance(v, list) else v for key, v in value.items()})
+    fields: dict[str, Any] = {key: tuple(v) if isinstance(v, list) else v for key, v in value.items()}
+    return Commitment(**fields)
 
 
 def document_to_json(document: Document) -> dict[str, Any]:
@@ -179,7 +189,13 @@ def document_to_json(document: Document) -> dict[str, Any]:
             for p in document.paragraphs
         ],
         "sections": [
-            [s.number, s.title, s.paragraph, s.inline_heading, [[u.number, u.title, u.paragraph] for u in s.subsections]]
+            [
+                s.number,
+                s.title,
+                s.paragraph,
+                s.inline_heading,
+                [[u.number, u.title, u.paragraph] for u in s.subsections],
+            ]
             for s in document.sections
         ],
         "salutation": document.salutation,

@@ -101,7 +101,9 @@ def test_chat_with_piped_stdin():
 
 
 def test_run_without_token_falls_back_to_chat(monkeypatch):
-    env = {"PATH": "", "SPEECHBOT_CORPUS": str(SEED), "SPEECHBOT_CACHE": os.environ["SPEECHBOT_CACHE"]}
+    env = {"PATH": "", "SPEECHBOT_CORPUS": str(SEED)} | {
+        name: os.environ[name] for name in ("SPEECHBOT_CACHE", "SPEECHBOT_INDEX_KEY_FILE")
+    }
     done = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         input="/quit\n",
