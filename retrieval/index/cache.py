@@ -19,7 +19,7 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TypeVar
@@ -121,7 +121,7 @@ def save(
 
 
 def per_document(
-    documents: list[Document],
+    documents: Sequence[Document],
     cache_dir: Path | None,
     compute: Callable[[Document], T],
     encode: Callable[[T], bytes],
@@ -133,7 +133,7 @@ def per_document(
     kept as the bytes `encode` makes, signed, and given back by `decode` once the signature
     holds."""
     if cache_dir is None:
-        return map_documents(compute, documents)
+        return map_documents(compute, list(documents))
     folder = _document_folder(cache_dir)
     paths = [
         folder / f"{hashlib.sha256(f'{compute.__name__}:{d.content_hash}'.encode()).hexdigest()}.json"

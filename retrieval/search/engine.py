@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,7 +108,8 @@ class SearchEngine:
         """Index a corpus; with a cache folder, documents segmented before are not segmented again."""
         started = time.perf_counter()
         self.corpus = corpus
-        self.documents: list[Document] = corpus.documents
+        self.documents: Sequence[Document] = corpus.documents
+        self.by_id = {document.doc_id: i for i, document in enumerate(self.documents)}
 
         work = cache.per_document(self.documents, cache_dir, document_work, encode_work, decode_work)
         parts = [each.passages for each in work]
@@ -115,7 +117,7 @@ class SearchEngine:
         self.places = passage_places(self.documents, self.passages)
         self.index = build_index(parts)
         self.names = DocumentNames(self.documents)
-        self.folded = [fold(document.text) for document in self.documents]
+        self.folded: Sequence[str] = [fold(document.text) for document in self.documents]
         self.commitments = CommitmentIndex.build([each.commitments for each in work])
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
@@ -126,8 +128,8 @@ class SearchEngine:
         engine = cls.__new__(cls)
         engine.corpus, engine.documents = saved.corpus, saved.corpus.documents
         engine.passages, engine.places, engine.index = saved.passages, saved.places, saved.index
-        engine.names = DocumentNames(engine.documents)
-        engine.folded = saved.folded
+        engine.names, engine.folded = saved.names, saved.folded
+        engine.by_id = saved.by_id
         engine.commitments = CommitmentIndex.build(saved.commitments)
         engine.built_at, engine.build_seconds = saved.built_at, saved.build_seconds
         return engine
@@ -137,6 +139,8 @@ class SearchEngine:
             self.corpus,
             self.passages,
             self.index,
+            self.names,
+            self.by_id,
             self.folded,
             self.commitments.by_document,
             self.places,
@@ -172,7 +176,8 @@ class SearchEngine:
         return engine
 
     def document(self, doc_id: str) -> Document | None:
-        return self.corpus.document(doc_id)
+        index = self.by_id.get(doc_id)
+        return None if index is None else self.documents[index]
 
     def ask(self, question: str, top: int = 3, offset: int = 0) -> Answer:
         """The `top` best passages for a question, skipping the first `offset` ones."""
@@ -264,7 +269,7 @@ class SearchEngine:
         for passage_id, passage_score in zip(candidates.tolist(), bm25.tolist(), strict=True):
             passage = self.passages[passage_id]
             folded = self.folded[passage.doc]
-            coverage = self.coverage(folded, passage, parts, idf) / total_idf
+            coverage = self.coverage(folded, passage_id, parts, idf) / total_idf
             if coverage < MIN_COVERAGE:
                 continue
             text = folded[passage.start : passage.end]
@@ -329,7 +334,7 @@ class SearchEngine:
     def coverage(
         self,
         folded: str,
-        passage: Passage,
+        passage_id: int,
         parts: dict[str, tuple[tuple[str, ...], list[str]]],
         idf: dict[str, float],
     ) -> float:
@@ -337,8 +342,8 @@ class SearchEngine:
         and sub-words) found around a passage: a word (or a synonym) in its paragraph counts
         whole; a compound word that is not there counts for the share of its sub-words that
         are (班子成员, where only 班子 is: half), at half weight."""
-        paragraph = self.documents[passage.doc].paragraphs[passage.paragraph - 1]
-        text = folded[paragraph.start : paragraph.end]
+        places = self.places
+        text = folded[places.paragraph_start[passage_id] : places.paragraph_end[passage_id]]
         found = 0.0
         for word, (forms, pieces) in parts.items():
             if says(text, forms):
@@ -349,7 +354,7 @@ class SearchEngine:
 
     def unmatched(self, hit: Hit, words: list[str]) -> list[str]:
         """The question's words (and their synonyms) that the hit's paragraph does not have."""
-        document = self.corpus.document(hit.doc_id)
+        document = self.document(hit.doc_id)
         assert document is not None
         paragraph = document.paragraphs[hit.paragraph - 1]
         text = fold(document.paragraph_text(paragraph))

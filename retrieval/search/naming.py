@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import cache
 
 from retrieval.corpus.document import Document
@@ -37,7 +38,7 @@ def document_aliases(document: Document) -> set[str]:
 class DocumentNames:
     """Maps a question's terms to the documents they name."""
 
-    def __init__(self, documents: list[Document]) -> None:
+    def __init__(self, documents: Sequence[Document]) -> None:
         self.by_term: dict[str, set[int]] = defaultdict(set)
         self.by_year: dict[int, set[int]] = defaultdict(set)
         self.title_terms = [set(document_terms(d.meta.title)) | {"报告", "讲话"} for d in documents]

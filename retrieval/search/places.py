@@ -4,6 +4,7 @@ and its point's span, as arrays indexed by passage id."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,7 @@ class PassagePlaces:
         return self.headings[self.heading[passage_id]]
 
 
-def passage_places(documents: list[Document], passages: PassageTable) -> PassagePlaces:
+def passage_places(documents: Sequence[Document], passages: PassageTable) -> PassagePlaces:
     count = len(passages)
     heading = np.zeros(count, dtype=np.int32)
     spans = np.full((4, count), -1, dtype=np.int32)

@@ -1,10 +1,13 @@
 """An engine's built state as plain data for the cache: numbers as arrays, everything else
-(documents, vocabulary, commitments) as JSON; and one document's build work as JSON bytes.
-No pickle: what is read back can only ever be data."""
+(vocabulary, names, commitments) as JSON, and the documents and their folded texts as byte
+arrays decoded one document at a time when first used; and one document's build work as
+JSON bytes. No pickle: what is read back can only ever be data."""
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +27,9 @@ from retrieval.corpus.document import (
 from retrieval.corpus.loading import Corpus, Problem
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
-from retrieval.index.saved import Bundle
+from retrieval.index.saved import Blob, Bundle
 from retrieval.index.topk import Impacts
+from retrieval.search.naming import DocumentNames
 from retrieval.search.places import PassagePlaces
 from retrieval.text.segment import EncodedTerms
 
@@ -37,7 +41,9 @@ class SavedEngine:
     corpus: Corpus
     passages: PassageTable
     index: BM25Index
-    folded: list[str]
+    names: DocumentNames
+    by_id: dict[str, int]  # document id → index
+    folded: Sequence[str]
     commitments: list[list[Commitment]]  # by document
     places: PassagePlaces
     built_at: float
@@ -67,6 +73,10 @@ def to_bundle(engine: SavedEngine) -> tuple[dict[str, np.ndarray], dict[str, Any
         "point_start": places.point_start,
         "point_end": places.point_end,
     }
+    arrays["documents"], arrays["document_offsets"] = Blob.pack(
+        [_json_bytes(document_to_json(d)) for d in engine.corpus.documents]
+    )
+    arrays["folded"], arrays["folded_offsets"] = Blob.pack([text.encode() for text in engine.folded])
     vocabulary = sorted(index.vocabulary, key=index.vocabulary.__getitem__)
     parts = {
         "engine": {
@@ -79,8 +89,8 @@ def to_bundle(engine: SavedEngine) -> tuple[dict[str, np.ndarray], dict[str, Any
             "avgdl": index.avgdl,
         },
         "vocabulary": vocabulary,
-        "documents": [document_to_json(d) for d in engine.corpus.documents],
-        "folded": engine.folded,
+        "names": names_to_json(engine.names),
+        "doc_ids": sorted(engine.by_id, key=engine.by_id.__getitem__),
         "commitments": [[commitment_to_json(c) for c in each] for each in engine.commitments],
         "headings": places.headings,
     }
@@ -91,7 +101,8 @@ def from_bundle(bundle: Bundle) -> SavedEngine:
     """The engine state in an opened bundle (its arrays stay memory-mapped)."""
     a, parts = bundle.arrays, bundle.parts
     meta = parts["engine"]
-    documents = [document_from_json(d) for d in parts["documents"]]
+    documents = Blob(a["documents"], a["document_offsets"], lambda data: document_from_json(json.loads(data)))
+    folded = Blob(a["folded"], a["folded_offsets"], lambda data: data.decode())
     corpus = Corpus(
         Path(meta["root"]), documents, [Problem(path, reason) for path, reason in meta["bad_files"]]
     )
@@ -120,9 +131,40 @@ def from_bundle(bundle: Bundle) -> SavedEngine:
         a["point_end"],
     )
     commitments = [[commitment_from_json(c) for c in each] for each in parts["commitments"]]
+    names = names_from_json(parts["names"])
     return SavedEngine(
-        corpus, passages, index, parts["folded"], commitments, places, meta["built_at"], meta["build_seconds"]
+        corpus,
+        passages,
+        index,
+        names,
+        {doc_id: i for i, doc_id in enumerate(parts["doc_ids"])},
+        folded,
+        commitments,
+        places,
+        meta["built_at"],
+        meta["build_seconds"],
     )
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def names_to_json(names: DocumentNames) -> dict[str, Any]:
+    return {
+        "by_term": {term: sorted(docs) for term, docs in names.by_term.items()},
+        "by_year": {str(year): sorted(docs) for year, docs in names.by_year.items()},
+        "title_terms": [sorted(terms) for terms in names.title_terms],
+    }
+
+
+def names_from_json(value: dict[str, Any]) -> DocumentNames:
+    """The names of a built engine, without reading its documents again."""
+    names = DocumentNames.__new__(DocumentNames)
+    names.by_term = {term: set(docs) for term, docs in value["by_term"].items()}
+    names.by_year = defaultdict(set, {int(year): set(docs) for year, docs in value["by_year"].items()})
+    names.title_terms = [set(terms) for terms in value["title_terms"]]
+    return names
 
 
 def encode_work(passages: DocumentPassages, commitments: list[Commitment]) -> bytes:
@@ -136,7 +178,7 @@ def encode_work(passages: DocumentPassages, commitments: list[Commitment]) -> by
         "lengths": terms.lengths.tolist(),
         "commitments": [commitment_to_json(c) for c in commitments],
     }
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return _json_bytes(value)
 
 
 def decode_work(data: bytes) -> tuple[DocumentPassages, list[Commitment]]:

@@ -43,7 +43,7 @@ from retrieval.index import saved
 from retrieval.search.engine import SearchEngine
 
 folder, cache_dir, marker = map(Path, sys.argv[1:4])
-checksum = saved._file_sha256
+checksum = saved._checksum
 
 
 def stalling_checksum(path):
@@ -53,7 +53,7 @@ def stalling_checksum(path):
     return checksum(path)
 
 
-saved._file_sha256 = stalling_checksum
+saved._checksum = stalling_checksum
 SearchEngine.from_folder(folder, cache_dir)
 """
 

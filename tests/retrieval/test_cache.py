@@ -77,7 +77,7 @@ def test_added_file_rebuilds(corpus: Path, tmp_path: Path) -> None:
     assert len(SearchEngine.from_folder(corpus, cache_dir=tmp_path / "cache").documents) == 2
 
 
-@pytest.mark.parametrize("name", ["manifest.json", "bm25_data.npy", "documents.json", "vocabulary.json"])
+@pytest.mark.parametrize("name", ["manifest.json", "bm25_data.npy", "documents.npy", "vocabulary.json"])
 @pytest.mark.parametrize("content", [b"", b"not an index at all", "truncate"])
 def test_corrupt_saved_index_is_rebuilt_not_trusted(corpus: Path, tmp_path: Path, name: str, content) -> None:
     cache_dir = tmp_path / "cache"
@@ -97,7 +97,8 @@ def test_planted_pickles_are_rejected_and_rebuilt_never_run(corpus: Path, tmp_pa
     # the older layout's file name, an array file holding a pickled object array, a part, a document's file
     (cache_dir / f"engine-{cache.folder_key(corpus)}.pickle").write_bytes(planted)
     np.save(folder / "bm25_data.npy", np.array([Planted(marker)], dtype=object), allow_pickle=True)
-    (folder / "documents.json").write_bytes(planted)
+    (folder / "vocabulary.json").write_bytes(planted)
+    np.save(folder / "documents.npy", np.array([Planted(marker)], dtype=object), allow_pickle=True)
     for path in (cache_dir / "documents").rglob("*.json"):
         path.write_bytes(planted)
     engine = SearchEngine.from_folder(corpus, cache_dir=cache_dir)

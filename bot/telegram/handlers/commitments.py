@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -89,7 +90,7 @@ def commitments_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-def chooser_keyboard(documents: list[Document], page: int) -> InlineKeyboardMarkup | None:
+def chooser_keyboard(documents: Sequence[Document], page: int) -> InlineKeyboardMarkup | None:
     return speeches_keyboard(documents, page, "c", "cl", 0)
 
 
