@@ -160,7 +160,7 @@ def _open(folder: Path, fingerprint: str) -> Bundle:
         array = np.load(path, mmap_mode="r", allow_pickle=False)
         if array.dtype.str != entry["dtype"] or list(array.shape) != entry["shape"]:
             raise ValueError(f"{path.name} is not the array the manifest describes")
-        arrays[name] = array
+        arrays[name] = np.asarray(array)  # a plain view of the mapping: np.memmap's item access is slow
     parts = {}
     for name, entry in manifest["parts"].items():
         path = _member(folder, entry["file"])

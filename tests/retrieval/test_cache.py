@@ -249,3 +249,14 @@ def test_no_pickle_is_read_anywhere() -> None:
         for path in (root / package).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             assert "pickle.load" not in text and "allow_pickle=True" not in text, path
+
+
+def test_a_saved_engine_decodes_only_the_documents_it_uses(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "other.txt").write_text(SPEECH.replace("廉政责任书", "目标责任书"), encoding="utf-8")
+    built = SearchEngine.from_folder(corpus, cache_dir=tmp_path / "cache")
+    loaded = SearchEngine.from_folder(corpus, cache_dir=tmp_path / "cache")
+    assert isinstance(loaded.documents, saved.Blob)
+    assert loaded.ask("目标责任书") == built.ask("目标责任书")
+    assert [item is None for item in loaded.documents.items] == [False, True]  # other.txt (first) only
+    assert [d.doc_id for d in loaded.documents] == [d.doc_id for d in built.documents]
+    assert loaded.documents[0] == built.documents[0] and loaded.folded[1] == built.folded[1]
