@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from bot.config import DEFAULT_EVAL, PROJECT_EVAL, TOKEN_ENV, ConfigError, build_settings, default_corpus
+from retrieval.index.trust import UntrustedCache
 
 log = logging.getLogger("speechbot")
 
@@ -255,3 +256,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except UntrustedCache as err:  # a cache folder that must not be used: say which and why
+        print(f"speechbot: {err}", file=sys.stderr)
+        return 2

@@ -81,6 +81,8 @@ class Blob(Sequence[T]):
     def __getitem__(self, index: int | slice) -> T | list[T]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self.items)
         item = self.items[index]
         if item is None:
             begin, end = self.offsets[index], self.offsets[index + 1]
@@ -89,6 +91,39 @@ class Blob(Sequence[T]):
 
     def __iter__(self) -> Iterator[T]:
         return (self[i] for i in range(len(self)))
+
+    def run(self, first: int, count: int) -> BlobRange[T]:
+        """Items first … first + count − 1, as a sequence of their own (decoded on first use)."""
+        return BlobRange(self, first, count)
+
+
+class BlobRange(Sequence[T]):
+    """A run of a Blob's items; equal to any sequence of the same items, a list included."""
+
+    def __init__(self, blob: Blob[T], first: int, count: int) -> None:
+        self.blob, self.first, self.length = blob, first, count
+
+    def __len__(self) -> int:
+        return self.length
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.length))]
+        if not -self.length <= index < self.length:
+            raise IndexError(index)
+        return self.blob[self.first + index % self.length]
+
+    def __iter__(self) -> Iterator[T]:
+        return (self.blob[self.first + i] for i in range(self.length))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable contents, as a list's
 
 
 def write_bundle(

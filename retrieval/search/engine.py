@@ -25,6 +25,7 @@ from retrieval.index import cache, trust
 from retrieval.index.bm25 import build_index
 from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages
 from retrieval.search import stored
+from retrieval.search.bigrams import CharacterPairs
 from retrieval.search.naming import DocumentNames
 from retrieval.search.places import passage_places
 from retrieval.search.question import (
@@ -118,6 +119,7 @@ class SearchEngine:
         self.index = build_index(parts)
         self.names = DocumentNames(self.documents)
         self.folded: Sequence[str] = [fold(document.text) for document in self.documents]
+        self.pairs = CharacterPairs.of(self.folded)
         self.commitments = CommitmentIndex.build([each.commitments for each in work])
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
@@ -128,7 +130,7 @@ class SearchEngine:
         engine = cls.__new__(cls)
         engine.corpus, engine.documents = saved.corpus, saved.corpus.documents
         engine.passages, engine.places, engine.index = saved.passages, saved.places, saved.index
-        engine.names, engine.folded = saved.names, saved.folded
+        engine.names, engine.folded, engine.pairs = saved.names, saved.folded, saved.pairs
         engine.by_id = saved.by_id
         engine.commitments = CommitmentIndex.build(saved.commitments)
         engine.built_at, engine.build_seconds = saved.built_at, saved.build_seconds
@@ -142,6 +144,7 @@ class SearchEngine:
             self.names,
             self.by_id,
             self.folded,
+            self.pairs,
             self.commitments.by_document,
             self.places,
             self.built_at,
@@ -158,7 +161,11 @@ class SearchEngine:
         folder = Path(folder)
         if not use_cache or not folder.is_dir():
             return cls(load_corpus(folder))
-        cache_dir = trust.prepare_cache_folder(cache_dir or cache.default_cache_dir(), folder)
+        try:
+            cache_dir = trust.prepare_cache_folder(cache_dir or cache.default_cache_dir(), folder)
+        except OSError as err:  # no cache folder can be made: answer all the same
+            log.warning("building without the index cache: %s", err)
+            return cls(load_corpus(folder))
         fingerprint = cache.corpus_fingerprint(folder)
         bundle = cache.load(folder, cache_dir, fingerprint)
         if bundle is not None:
@@ -226,9 +233,16 @@ class SearchEngine:
             folded_question,
             words,
             unknown=lambda word: word not in self.index.vocabulary,
-            in_corpus=lambda text: any(text in folded for folded in self.folded),
+            in_corpus=self.in_corpus,
         )
         return unique([w for w in words if is_content_word(w)])
+
+    def in_corpus(self, text: str) -> bool:
+        """Whether some document's folded text holds `text`: most answers come from the
+        character pairs, without scanning the documents."""
+        if not self.pairs.may_contain(text):
+            return False
+        return len(text) == 2 or any(text in folded for folded in self.folded)
 
     def scoring_terms(self, words: list[str]) -> list[str]:
         """The question's words and their synonyms (gdp, 生产总值) as index terms. A word the

@@ -29,6 +29,7 @@ from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
 from retrieval.index.saved import Blob, Bundle
 from retrieval.index.topk import Impacts
+from retrieval.search.bigrams import CharacterPairs
 from retrieval.search.naming import DocumentNames
 from retrieval.search.places import PassagePlaces
 from retrieval.text.segment import EncodedTerms
@@ -44,6 +45,7 @@ class SavedEngine:
     names: DocumentNames
     by_id: dict[str, int]  # document id → index
     folded: Sequence[str]
+    pairs: CharacterPairs
     commitments: list[list[Commitment]]  # by document
     places: PassagePlaces
     built_at: float
@@ -72,10 +74,15 @@ def to_bundle(engine: SavedEngine) -> tuple[dict[str, np.ndarray], dict[str, Any
         "paragraph_end": places.paragraph_end,
         "point_start": places.point_start,
         "point_end": places.point_end,
+        "character_pairs": engine.pairs.pairs,
     }
-    arrays["documents"], arrays["document_offsets"] = Blob.pack(
-        [_json_bytes(document_to_json(d)) for d in engine.corpus.documents]
-    )
+    documents: list[bytes] = []
+    paragraphs: list[bytes] = []
+    for document in engine.corpus.documents:
+        documents.append(_json_bytes(document_to_json(document, len(paragraphs))))
+        paragraphs += [_json_bytes(paragraph_to_json(p)) for p in document.paragraphs]
+    arrays["documents"], arrays["document_offsets"] = Blob.pack(documents)
+    arrays["paragraphs"], arrays["paragraph_offsets"] = Blob.pack(paragraphs)
     arrays["folded"], arrays["folded_offsets"] = Blob.pack([text.encode() for text in engine.folded])
     vocabulary = sorted(index.vocabulary, key=index.vocabulary.__getitem__)
     parts = {
@@ -101,7 +108,12 @@ def from_bundle(bundle: Bundle) -> SavedEngine:
     """The engine state in an opened bundle (its arrays stay memory-mapped)."""
     a, parts = bundle.arrays, bundle.parts
     meta = parts["engine"]
-    documents = Blob(a["documents"], a["document_offsets"], lambda data: document_from_json(json.loads(data)))
+    paragraphs = Blob(
+        a["paragraphs"], a["paragraph_offsets"], lambda data: paragraph_from_json(json.loads(data))
+    )
+    documents = Blob(
+        a["documents"], a["document_offsets"], lambda data: document_from_json(json.loads(data), paragraphs)
+    )
     folded = Blob(a["folded"], a["folded_offsets"], lambda data: data.decode())
     corpus = Corpus(
         Path(meta["root"]), documents, [Problem(path, reason) for path, reason in meta["bad_files"]]
@@ -139,6 +151,7 @@ def from_bundle(bundle: Bundle) -> SavedEngine:
         names,
         {doc_id: i for i, doc_id in enumerate(parts["doc_ids"])},
         folded,
+        CharacterPairs(a["character_pairs"]),
         commitments,
         places,
         meta["built_at"],
@@ -209,27 +222,45 @@ def commitment_from_json(value: dict[str, Any]) -> Commitment:
     return Commitment(**fields)
 
 
-def document_to_json(document: Document) -> dict[str, Any]:
-    """A document as JSON: paragraphs, sections and lines as positional lists (compact, quick to read)."""
+def paragraph_to_json(p: Paragraph) -> list[Any]:
+    """A paragraph as a positional list (compact, quick to read)."""
+    return [
+        p.number,
+        p.start,
+        p.end,
+        p.kind,
+        p.section,
+        p.subsection,
+        p.appendix,
+        [offset for sentence in p.sentences for offset in sentence],
+        [[point.label, point.start, point.end] for point in p.points],
+    ]
+
+
+def paragraph_from_json(value: list[Any]) -> Paragraph:
+    number, start, end, kind, section, subsection, appendix, sentences, points = value
+    return Paragraph(
+        number,
+        start,
+        end,
+        kind,
+        section,
+        subsection,
+        appendix,
+        list(zip(sentences[::2], sentences[1::2], strict=True)),
+        [Point(label, a, z) for label, a, z in points],
+    )
+
+
+def document_to_json(document: Document, first_paragraph: int) -> dict[str, Any]:
+    """A document as JSON, but for its paragraphs: those are items `first_paragraph` … of the
+    saved paragraphs, each decoded when first used."""
     return {
         "doc_id": document.doc_id,
         "path": document.path,
         "meta": asdict(document.meta),
         "text": document.text,
-        "paragraphs": [
-            [
-                p.number,
-                p.start,
-                p.end,
-                p.kind,
-                p.section,
-                p.subsection,
-                p.appendix,
-                [offset for sentence in p.sentences for offset in sentence],
-                [[point.label, point.start, point.end] for point in p.points],
-            ]
-            for p in document.paragraphs
-        ],
+        "paragraphs": [first_paragraph, len(document.paragraphs)],
         "sections": [
             [
                 s.number,
@@ -247,22 +278,10 @@ def document_to_json(document: Document) -> dict[str, Any]:
     }
 
 
-def document_from_json(value: dict[str, Any]) -> Document:
-    paragraphs = []
-    for number, start, end, kind, section, subsection, appendix, sentences, points in value["paragraphs"]:
-        paragraphs.append(
-            Paragraph(
-                number,
-                start,
-                end,
-                kind,
-                section,
-                subsection,
-                appendix,
-                list(zip(sentences[::2], sentences[1::2], strict=True)),
-                [Point(label, a, z) for label, a, z in points],
-            )
-        )
+def document_from_json(value: dict[str, Any], paragraphs: Blob[Paragraph]) -> Document:
+    first, count = value["paragraphs"]
+    if not 0 <= first <= first + count <= len(paragraphs):
+        raise ValueError("paragraphs out of range")
     sections = [
         Section(number, title, paragraph, inline, [Subsection(*sub) for sub in subsections])
         for number, title, paragraph, inline, subsections in value["sections"]
@@ -272,7 +291,7 @@ def document_from_json(value: dict[str, Any]) -> Document:
         path=value["path"],
         meta=Metadata(**value["meta"]),
         text=value["text"],
-        paragraphs=paragraphs,
+        paragraphs=paragraphs.run(first, count),
         sections=sections,
         salutation=value["salutation"],
         dropped=[DroppedLine(*line) for line in value["dropped"]],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -114,3 +115,13 @@ def test_run_without_token_falls_back_to_chat(monkeypatch):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("未设置 TELEGRAM_BOT_TOKEN，启动终端对话")
+
+
+def test_a_cache_folder_inside_the_corpus_is_refused_with_the_reason(capsys, monkeypatch, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEED, corpus)
+    monkeypatch.setenv("SPEECHBOT_CACHE", str(corpus / "cache"))
+    assert main(["ask", "--corpus", str(corpus), "表率"]) == 2
+    err = capsys.readouterr().err
+    assert "overlaps the corpus folder" in err and str(corpus / "cache") in err
+    assert not (corpus / "cache").exists()

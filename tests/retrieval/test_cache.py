@@ -260,3 +260,11 @@ def test_a_saved_engine_decodes_only_the_documents_it_uses(corpus: Path, tmp_pat
     assert [item is None for item in loaded.documents.items] == [False, True]  # other.txt (first) only
     assert [d.doc_id for d in loaded.documents] == [d.doc_id for d in built.documents]
     assert loaded.documents[0] == built.documents[0] and loaded.folded[1] == built.folded[1]
+
+
+def test_a_cache_folder_that_cannot_be_made_means_no_cache_not_no_answers(
+    corpus: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    engine = SearchEngine.from_folder(corpus, cache_dir=tmp_path / "a-file" / "cache")
+    assert engine.ask("廉政责任书").found
