@@ -22,7 +22,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, overload
@@ -65,11 +65,14 @@ class Blob(Sequence[T]):
         self.items: list[T | None] = [None] * (len(offsets) - 1)
 
     @staticmethod
-    def pack(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-        """The byte array and offsets of already encoded items."""
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum([len(item) for item in encoded])
-        return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
+    def pack(encoded: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """The byte array and offsets of encoded items, taken one at a time (a generator
+        keeps only the packed bytes in memory, not every item besides)."""
+        packed, offsets = bytearray(), [0]
+        for item in encoded:
+            packed += item
+            offsets.append(len(packed))
+        return np.frombuffer(packed, dtype=np.uint8), np.array(offsets, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.items)

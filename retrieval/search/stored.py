@@ -76,14 +76,15 @@ def to_bundle(engine: SavedEngine) -> tuple[dict[str, np.ndarray], dict[str, Any
         "point_end": places.point_end,
         "character_pairs": engine.pairs.pairs,
     }
-    documents: list[bytes] = []
-    paragraphs: list[bytes] = []
-    for document in engine.corpus.documents:
-        documents.append(_json_bytes(document_to_json(document, len(paragraphs))))
-        paragraphs += [_json_bytes(paragraph_to_json(p)) for p in document.paragraphs]
-    arrays["documents"], arrays["document_offsets"] = Blob.pack(documents)
-    arrays["paragraphs"], arrays["paragraph_offsets"] = Blob.pack(paragraphs)
-    arrays["folded"], arrays["folded_offsets"] = Blob.pack([text.encode() for text in engine.folded])
+    documents = engine.corpus.documents
+    firsts = np.cumsum([0] + [len(d.paragraphs) for d in documents]).tolist()
+    arrays["documents"], arrays["document_offsets"] = Blob.pack(
+        _json_bytes(document_to_json(d, first)) for d, first in zip(documents, firsts, strict=False)
+    )
+    arrays["paragraphs"], arrays["paragraph_offsets"] = Blob.pack(
+        _json_bytes(paragraph_to_json(p)) for d in documents for p in d.paragraphs
+    )
+    arrays["folded"], arrays["folded_offsets"] = Blob.pack(text.encode() for text in engine.folded)
     vocabulary = sorted(index.vocabulary, key=index.vocabulary.__getitem__)
     parts = {
         "engine": {
