@@ -1,28 +1,37 @@
-"""Benchmark: our sparse BM25 index against rank-bm25 on corpora of 10k, 100k and 1M passages.
+"""Benchmark: what a user waits for, end to end, against plain rank-bm25, in one run.
 
-    python -m bench.bench [--sizes 10000,100000,1000000] [--queries 300] [--rank-sample 20]
+    python -m bench.bench [--sizes 10000,100000,1000000] [--cli-paragraphs 100000] [--rank-max 200000]
+                          [--queries 300] [--rank-sample 20]
 
-Passages are resampled from the real sentences of corpus/ (1–3 random sentences each) and
-segmented once, on every core, into term ids (rank-bm25 gets them back as strings).
-First, on corpus/ itself: a build from scratch, a cold start with the saved index, reloads
-from the per-document cache (files unchanged; one file changed) and full answers.
-Then for each size it prints, for our index and for rank-bm25 measured in the same run:
-segmentation and indexing time, peak memory (VmHWM of a fresh process, less the memory
-the segmented passages themselves take there), serving memory (RSS of a process that loaded
-the saved index and answered), index size on disk (pickle), cold start (process start to
-first answer with the saved index present) and query latency p50/p99
-(question segmentation included), with the ratio of rank-bm25 to ours. rank-bm25 answers
-only a sample of the questions at sizes over 100k (it takes seconds a question there).
-Each engine is built in a process of its own so that memory figures do not mix.
+Corpora of synthetic reports are written from the real sentences of corpus/ (each report a
+title, a salutation, ten numbered parts of paragraphs of 1–3 sentences, a closing): one per
+size, sized in passages (a passage per sentence), and one sized in paragraphs for the CLI.
+For each, in processes of their own (so that memory figures do not mix):
+
+- build: `SearchEngine.from_folder` from the files, cache empty (seconds, wall clock);
+- index size: the saved index folder on disk;
+- cold start: `speechbot ask --json` with one question, process start to its answer, the
+  saved index present;
+- serving memory: resident set (and its private, anonymous part) of a process that opened
+  the saved index and answered every question;
+- core: `BM25Index.top` (exact top 10 of the question's terms) p50/p99;
+- ask: `engine.ask` (question reading, re-ranking, references, quotes) p50/p99;
+- rank-bm25 (`BM25Okapi.get_scores` + top 10 over the same passages' terms, question
+  segmentation included) p50/p99 on a sample of the questions.
+
+Through the CLI: `speechbot ask --json -` reading every question from stdin on the corpus of
+`--cli-paragraphs` paragraphs; per question = (time for all − time for one) / (questions − 1);
+rank-bm25 over the same paragraphs in the same run. And the shipped corpus: build, cold start
+and `engine.ask` p50/p99. Everything is printed as one table (Markdown).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
-import multiprocessing
 import os
-import pickle
+import platform
 import random
 import shutil
 import statistics
@@ -30,95 +39,114 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from retrieval.corpus.loading import load_corpus
-from retrieval.text.normalize import fold_all
-from retrieval.text.segment import EncodedTerms, encode_terms, merge_terms, query_words, sub_words
-
 ROOT = Path(__file__).resolve().parent.parent
-
 TOP_K = 10
+SECTIONS = 10
+SENTENCE_ENDS = "。！？；!?;…"
+DIGITS = "一二三四五六七八九十"
+
+
+# ----------------------------------------------------------------------------- inputs
 
 
 def corpus_sentences() -> list[str]:
+    """The real sentences of corpus/ (at least 8 characters), each ending as a sentence."""
+    from retrieval.corpus.loading import load_corpus
+
     corpus = load_corpus(ROOT / "corpus")
-    return [
-        document.text[start:end]
+    sentences = [
+        document.text[start:end].strip()
         for document in corpus.documents
         for paragraph in document.paragraphs
         if paragraph.indexed
         for start, end in paragraph.sentences
         if end - start >= 8
     ]
+    return [s if s[-1] in SENTENCE_ENDS else s + "。" for s in sentences if "\n" not in s]
 
 
-def make_passages(sentences: list[str], size: int, seed: int) -> list[str]:
+def write_reports(
+    folder: Path, sentences: list[str], seed: int, passages: int = 0, paragraphs: int = 0
+) -> None:
+    """Synthetic reports of about `passages` sentences (or `paragraphs` paragraphs) in all,
+    about 2,000 sentences a report."""
     rng = random.Random(seed)
-    return ["".join(rng.choices(sentences, k=rng.randint(1, 3))) for _ in range(size)]
+    folder.mkdir(parents=True)
+    sentence_count = paragraph_count = number = 0
 
+    def more() -> bool:
+        return sentence_count < passages if passages else paragraph_count < paragraphs
 
-def _segment(texts: list[str]) -> EncodedTerms:
-    return encode_terms(fold_all(texts))
-
-
-def segment_all(texts: list[str], processes: int) -> EncodedTerms:
-    """Segment on every core (spawned workers, in chunks); each chunk comes back as integer
-    arrays and its own vocabulary, merged here."""
-    if processes <= 1 or len(texts) < 20_000:
-        return _segment(texts)
-    chunk = 20_000
-    chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        return merge_terms(pool.map(_segment, chunks))
+    while more():
+        number += 1
+        lines = [f"在第{number}次全体会议上的工作报告", "同志们："]
+        lines.append("".join(rng.choices(sentences, k=2)))  # the opening
+        for section in range(SECTIONS):
+            words = rng.choice(sentences)[:12].rstrip(SENTENCE_ENDS + "，,、：:")
+            lines.append(f"{DIGITS[section]}、{words}")
+            for _ in range(100):
+                if not more():
+                    break
+                count = rng.randint(1, 3)
+                lines.append("".join(rng.choices(sentences, k=count)))
+                sentence_count += count
+                paragraph_count += 1
+        lines.append("同志们，让我们共同努力，完成今年的各项任务！")
+        (folder / f"report-{number:05d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def make_questions(sentences: list[str], count: int, seed: int) -> list[str]:
     """Questions like a user's: the development questions, and 2–4 words picked from real sentences."""
+    import yaml
+
+    from retrieval.text.segment import query_words
+
     questions = []
     for name in ("seed_dev.yaml", "gov_dev.yaml"):
         path = ROOT.parent / "shared" / "eval" / name
         if path.is_file():
-            import yaml
-
             questions += [item["q"] for item in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]]
     rng = random.Random(seed)
     while len(questions) < count:
         words = [w for w in query_words(rng.choice(sentences)) if len(w) > 1]
         if len(words) >= 2:
             questions.append("".join(rng.sample(words, k=min(len(words), rng.randint(2, 4)))) + "是什么")
+    rng.shuffle(questions)
     return questions[:count]
 
 
-def peak_rss_mb() -> float:
+def memory_mb(field: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
-def current_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def percentiles(latencies: list[float]) -> tuple[float, float]:
+    return statistics.median(latencies), float(np.percentile(latencies, 99))
 
 
-# ----------------------------------------------------------------------------- engines
+def timed(function, items) -> list[float]:
+    latencies = []
+    for item in items:
+        started = time.perf_counter()
+        function(item)
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
 
 
-def ours_build(terms: EncodedTerms):
-    from retrieval.index.bm25 import BM25Index
-
-    ends = np.cumsum(terms.lengths)
-    vocabulary = {term: i for i, term in enumerate(terms.vocabulary)}
-    return BM25Index(vocabulary, terms.ids, ends - terms.lengths, ends)
+# ----------------------------------------------------------------------------- children
 
 
 def question_terms(question: str, vocabulary) -> list[str]:
-    """The question's words the index knows, else their known sub-words (as the engine does)."""
+    """The question's words the index knows, else their known sub-words (plain BM25's query)."""
+    from retrieval.text.segment import query_words, sub_words
+
     terms: list[str] = []
     for word in query_words(question):
         if word in vocabulary:
@@ -128,201 +156,247 @@ def question_terms(question: str, vocabulary) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def ours_query(index, question: str) -> np.ndarray:
-    return index.top(question_terms(question, index.vocabulary), TOP_K)[0]
+def child_build(folder: str, cache_dir: str) -> dict:
+    from retrieval.search.engine import SearchEngine
+
+    started = time.perf_counter()
+    engine = SearchEngine.from_folder(Path(folder), cache_dir=Path(cache_dir))
+    return {
+        "build_s": time.perf_counter() - started,
+        "peak_mb": memory_mb("VmHWM"),
+        "documents": len(engine.documents),
+        "passages": len(engine.passages),
+        "paragraphs": sum(p.indexed for d in engine.documents for p in d.paragraphs),
+    }
 
 
-def as_strings(terms: EncodedTerms) -> list[list[str]]:
-    """Each passage's terms as strings, what rank-bm25 takes."""
-    words = np.array(terms.vocabulary, dtype=object)[terms.ids].tolist()
-    ends = np.cumsum(terms.lengths).tolist()
-    return [words[begin:end] for begin, end in zip([0, *ends], ends, strict=False)]
+def child_serve(folder: str, cache_dir: str, questions_file: str) -> dict:
+    """Open the saved index, answer every question (end to end, then the core alone)."""
+    from retrieval.search.engine import SearchEngine
+
+    questions = json.loads(Path(questions_file).read_text(encoding="utf-8"))
+    engine = SearchEngine.from_folder(Path(folder), cache_dir=Path(cache_dir))
+    engine.ask(questions[0])  # warm-up
+    ask = timed(engine.ask, questions)
+    terms = [question_terms(q, engine.index.vocabulary) for q in questions]
+    core = timed(lambda t: engine.index.top(t, TOP_K), terms)
+    return {
+        "ask": percentiles(ask),
+        "core": percentiles(core),
+        "rss_mb": memory_mb("VmRSS"),
+        "anon_mb": memory_mb("RssAnon"),
+        "questions": len(questions),
+    }
 
 
-def rank_build(passages_terms: list[list[str]]):
+def passage_terms(folder: str, cache_dir: str, unit: str) -> list[list[str]]:
+    """Each passage's (or paragraph's) terms as strings, from the build's per-document cache
+    (the same terms the index holds, not segmented again)."""
+    from retrieval.corpus.loading import load_corpus
+    from retrieval.index import cache
+    from retrieval.search.engine import decode_work, document_work, encode_work
+
+    documents = load_corpus(Path(folder)).documents
+    works = cache.per_document(documents, Path(cache_dir), document_work, encode_work, decode_work)
+    result: list[list[str]] = []
+    for work in works:
+        terms = work.passages.sentence_terms
+        words = np.array(terms.vocabulary, dtype=object)[terms.ids].tolist()
+        ends = np.cumsum(terms.lengths).tolist()
+        sentences = [words[a:z] for a, z in zip([0, *ends], ends, strict=False)]
+        if unit == "passage":
+            result += [list(itertools.chain(*sentences[a : z + 1])) for a, z in work.passages.windows]
+        else:  # the sentences of each paragraph: a window starts at each sentence
+            paragraphs: dict[int, list[str]] = {}
+            for (number, _, _), (first, _) in zip(work.passages.spans, work.passages.windows, strict=True):
+                paragraphs.setdefault(number, []).extend(sentences[first])
+            result += list(paragraphs.values())
+    return result
+
+
+def child_rank(folder: str, cache_dir: str, questions_file: str, unit: str) -> dict:
     from rank_bm25 import BM25Okapi
 
-    return BM25Okapi(passages_terms)
-
-
-def rank_query(index, question: str) -> np.ndarray:
-    scores = index.get_scores(question_terms(question, index.idf))
-    top = np.argpartition(-scores, TOP_K)[:TOP_K]
-    return top[np.argsort(-scores[top])]
-
-
-ENGINES = {"ours": (ours_build, ours_query), "rank-bm25": (rank_build, rank_query)}
-INPUTS = {"ours": lambda terms: terms, "rank-bm25": as_strings}  # what each build takes
-
-
-def child(engine: str, terms_file: str, questions_file: str, max_questions: int, index_file: str) -> None:
-    """Build one engine in this fresh process and print its figures as JSON."""
-    build, query = ENGINES[engine]
-    with open(terms_file, "rb") as handle:
-        passages_terms = INPUTS[engine](pickle.load(handle))
-    questions = json.loads(Path(questions_file).read_text(encoding="utf-8"))[:max_questions]
-    baseline = current_rss_mb()
+    questions = json.loads(Path(questions_file).read_text(encoding="utf-8"))
+    texts = passage_terms(folder, cache_dir, unit)
     started = time.perf_counter()
-    index = build(passages_terms)
-    build_seconds = time.perf_counter() - started
-    with open(index_file, "wb") as handle:
-        pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    query(index, questions[0])  # warm-up
-    latencies = []
-    for question in questions:
-        started = time.perf_counter()
-        query(index, question)
-        latencies.append((time.perf_counter() - started) * 1000)
-    print(
-        json.dumps(
-            {
-                "build_s": build_seconds,
-                "peak_mb": peak_rss_mb() - baseline,
-                "disk_mb": os.path.getsize(index_file) / 2**20,
-                "p50_ms": statistics.median(latencies),
-                "p99_ms": float(np.percentile(latencies, 99)),
-                "questions": len(latencies),
-            }
-        )
-    )
-
-
-def cold_start(engine: str, index_file: str, question: str) -> tuple[float, float]:
-    """Seconds from process start to the first answer, loading the saved index, and the
-    memory (MB) of that serving process once it has answered."""
-    code = (
-        f"import pickle; from bench.bench import ENGINES, current_rss_mb; "
-        f"index = pickle.load(open({index_file!r}, 'rb')); ENGINES[{engine!r}][1](index, {question!r}); "
-        "print(current_rss_mb())"
-    )
-    started = time.perf_counter()
-    output = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT
-    ).stdout
-    return time.perf_counter() - started, float(output.strip().splitlines()[-1])
-
-
-def shipped_corpus_figures(questions: list[str]) -> str:
-    """Build, cold start and the full answering path (ranking, coverage, references) on corpus/."""
-    from retrieval.search.engine import SearchEngine
-
-    started = time.perf_counter()
-    engine = SearchEngine.from_folder(ROOT / "corpus", use_cache=False)
+    index = BM25Okapi(texts)
     build = time.perf_counter() - started
-    latencies = []
-    for question in questions:
-        started = time.perf_counter()
-        engine.ask(question)
-        latencies.append((time.perf_counter() - started) * 1000)
-    with tempfile.TemporaryDirectory() as cache_dir, tempfile.TemporaryDirectory() as copy:
-        code = (
-            "from pathlib import Path; "
-            "from retrieval.search.engine import SearchEngine; "
-            f"SearchEngine.from_folder({str(ROOT / 'corpus')!r}, cache_dir=Path({cache_dir!r})).ask({questions[0]!r})"
-        )
-        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)  # builds and saves the index
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
-        cold = time.perf_counter() - started
-        unchanged, one_changed = reload_seconds(Path(copy), Path(cache_dir))
-    return (
-        f"shipped corpus: {len(engine.documents)} documents, {len(engine.passages):,} passages; build {build:.1f} s; "
-        f"cold start with saved index {cold:.2f} s; reload, files unchanged {unchanged:.2f} s, one file changed "
-        f"{one_changed:.2f} s; full answer p50 {statistics.median(latencies):.1f} ms, "
-        f"p99 {np.percentile(latencies, 99):.1f} ms"
+
+    def query(question: str) -> np.ndarray:
+        scores = index.get_scores(question_terms(question, index.idf))
+        top = np.argpartition(-scores, TOP_K)[:TOP_K]
+        return top[np.argsort(-scores[top])]
+
+    return {"build_s": build, "query": percentiles(timed(query, questions)), "questions": len(questions)}
+
+
+CHILDREN = {"build": child_build, "serve": child_serve, "rank": child_rank}
+
+
+def run_child(kind: str, *args: str) -> dict:
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.bench", "--child", kind, *args],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=bench_env(),
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def bench_env() -> dict[str, str]:
+    return {**os.environ, "SPEECHBOT_INDEX_KEY": os.environ.get("SPEECHBOT_INDEX_KEY", "bench")}
+
+
+# ----------------------------------------------------------------------------- measures
+
+
+def speechbot() -> str:
+    return str(Path(sys.executable).with_name("speechbot"))
+
+
+def cli_seconds(folder: Path, cache_dir: Path, questions: list[str]) -> float:
+    """Wall seconds of `speechbot ask --json -` answering the questions on stdin."""
+    env = {**bench_env(), "SPEECHBOT_CACHE": str(cache_dir)}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [speechbot(), "ask", "--json", "--corpus", str(folder), "-"],
+        input="\n".join(questions) + "\n",
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     )
+    seconds = time.perf_counter() - started
+    assert done.stdout.count("\n") == len(questions), done.stderr[-500:]
+    return seconds
 
 
-def reload_seconds(copy: Path, cache_dir: Path) -> tuple[float, float]:
-    """A reload (SearchEngine.from_folder in a running process) of a copy of corpus/ whose
-    per-document files are cached: with the files unchanged, then after one file changed."""
-    from retrieval.search.engine import SearchEngine
+def cold_start(folder: Path, cache_dir: Path, question: str) -> float:
+    """Process start to first answer, the saved index present (best of three)."""
+    return min(cli_seconds(folder, cache_dir, [question]) for _ in range(3))
 
-    shutil.copytree(ROOT / "corpus", copy, dirs_exist_ok=True)
-    SearchEngine.from_folder(copy, cache_dir=cache_dir)
-    started = time.perf_counter()
-    SearchEngine.from_folder(copy, cache_dir=cache_dir)
-    unchanged = time.perf_counter() - started
-    changed = sorted(copy.rglob("*.txt"))[0]
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
-    started = time.perf_counter()
-    SearchEngine.from_folder(copy, cache_dir=cache_dir)
-    return unchanged, time.perf_counter() - started
+
+def folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+
+def measure(
+    folder: Path,
+    cache_dir: Path,
+    questions_file: Path,
+    questions: list[str],
+    sample_file: Path,
+    rank_max: int,
+) -> dict:
+    """Every figure of one corpus: build, index size, cold start, serving, rank-bm25 (up to
+    `rank_max` passages: over that it needs more memory than this shared machine can spare)."""
+    row = run_child("build", str(folder), str(cache_dir))
+    row["index_mb"] = sum(folder_mb(p) for p in cache_dir.glob("index-*"))
+    row["cold_s"] = cold_start(folder, cache_dir, questions[0])
+    row.update(run_child("serve", str(folder), str(cache_dir), str(questions_file)))
+    if row["passages"] <= rank_max:
+        row["rank"] = run_child("rank", str(folder), str(cache_dir), str(sample_file), "passage")
+    return row
+
+
+def table(rows: list[tuple[str, dict]], cli: dict | None) -> str:
+    lines = [
+        "| corpus | documents | passages | build s | peak MB | index MB | cold start s | serving RSS MB (private) "
+        "| core p50 / p99 ms | `engine.ask` p50 / p99 ms | rank-bm25 p50 / p99 ms | rank-bm25 ÷ ask (p50) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in rows:
+        rank = r.get("rank")
+        rank_cells = (
+            f"{rank['query'][0]:.1f} / {rank['query'][1]:.1f} (n={rank['questions']}) | {rank['query'][0] / r['ask'][0]:.0f}×"
+            if rank
+            else "not run | –"
+        )
+        lines.append(
+            f"| {name} | {r['documents']:,} | {r['passages']:,} | {r['build_s']:.1f} | {r['peak_mb']:.0f} "
+            f"| {r['index_mb']:.0f} | {r['cold_s']:.2f} | {r['rss_mb']:.0f} ({r['anon_mb']:.0f}) "
+            f"| {r['core'][0]:.2f} / {r['core'][1]:.2f} | {r['ask'][0]:.2f} / {r['ask'][1]:.2f} | {rank_cells} |"
+        )
+    if cli:
+        lines += [
+            "",
+            f"Through the CLI (`speechbot ask --json -`, {cli['questions']} questions on stdin) on "
+            f"{cli['paragraphs']:,} paragraphs ({cli['passages']:,} passages): {cli['per_question_ms']:.2f} ms "
+            f"a question after a start of {cli['start_s']:.2f} s; rank-bm25 over the same paragraphs "
+            f"{cli['rank_ms']:.0f} ms a question (p50, n={cli['rank_questions']}): "
+            f"**{cli['rank_ms'] / cli['per_question_ms']:.0f}×**.",
+        ]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="passages of each synthetic corpus")
+    parser.add_argument("--cli-paragraphs", type=int, default=100_000, help="0: no CLI comparison")
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--rank-sample", type=int, default=20, help="rank-bm25 questions at sizes over 100k")
-    parser.add_argument("--child", nargs=5, metavar=("ENGINE", "TERMS", "QUESTIONS", "N", "INDEX"))
+    parser.add_argument("--rank-sample", type=int, default=20, help="rank-bm25 questions")
+    parser.add_argument("--rank-max", type=int, default=200_000, help="passages: no rank-bm25 over this")
+    parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
     if args.child:
-        engine, terms_file, questions_file, count, index_file = args.child
-        child(engine, terms_file, questions_file, int(count), index_file)
+        kind, *rest = args.child
+        print(json.dumps(CHILDREN[kind](*rest)))
         return
 
+    started = datetime.now(UTC)
     sentences = corpus_sentences()
     questions = make_questions(sentences, args.queries, seed=7)
-    print(
-        f"{len(sentences):,} real sentences from corpus/; {len(questions)} questions; {os.cpu_count()} cores"
-    )
-    print(shipped_corpus_figures(questions), flush=True)
-    header = f"{'passages':>9} {'engine':>9} {'segment s':>9} {'index s':>8} {'peak MB':>8} {'serve MB':>8} {'disk MB':>8} {'cold s':>7} {'p50 ms':>8} {'p99 ms':>8}"
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        questions_file = Path(tmp, "questions.json")
+    rows: list[tuple[str, dict]] = []
+    cli = None
+    with tempfile.TemporaryDirectory(prefix="speechbot-bench-") as tmp:
+        work = Path(tmp)
+        questions_file, sample_file = work / "questions.json", work / "sample.json"
         questions_file.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
-        for size in (int(s) for s in args.sizes.split(",")):
-            texts = make_passages(sentences, size, seed=size)
-            started = time.perf_counter()
-            passages_terms = segment_all(texts, os.cpu_count() or 1)
-            segment_seconds = time.perf_counter() - started
-            terms_file = Path(tmp, f"terms-{size}.pickle")
-            with terms_file.open("wb") as handle:
-                pickle.dump(passages_terms, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            del passages_terms, texts
-            figures = {}
-            for engine in ENGINES:
-                count = args.queries if engine == "ours" or size <= 100_000 else args.rank_sample
-                index_file = Path(tmp, f"{engine}-{size}.pickle")
-                output = subprocess.run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "bench.bench",
-                        "--child",
-                        engine,
-                        str(terms_file),
-                        str(questions_file),
-                        str(count),
-                        str(index_file),
-                    ],
-                    check=True,
-                    cwd=ROOT,
-                    capture_output=True,
-                    text=True,
-                ).stdout
-                figures[engine] = json.loads(output.strip().splitlines()[-1])
-                figures[engine]["cold_s"], figures[engine]["serving_mb"] = cold_start(
-                    engine, str(index_file), questions[0]
-                )
-                index_file.unlink()
-                row = figures[engine]
-                rows.append(
-                    f"{size:>9,} {engine:>9} {segment_seconds:>9.1f} {row['build_s']:>8.2f} {row['peak_mb']:>8.0f} {row['serving_mb']:>8.0f} "
-                    f"{row['disk_mb']:>8.0f} {row['cold_s']:>7.2f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f}"
-                )
-            ours, rank = figures["ours"], figures["rank-bm25"]
+        sample_file.write_text(
+            json.dumps(questions[: args.rank_sample], ensure_ascii=False), encoding="utf-8"
+        )
+        shipped_cache = work / "cache-shipped"
+        shipped = measure(
+            ROOT / "corpus", shipped_cache, questions_file, questions, sample_file, args.rank_max
+        )
+        rows.append(("shipped corpus/", shipped))
+        print(table(rows, None), flush=True)
+        for size in (int(s) for s in args.sizes.split(",") if s):
+            folder, cache_dir = work / f"corpus-{size}", work / f"cache-{size}"
+            write_reports(folder, sentences, seed=size, passages=size)
             rows.append(
-                f"{'':>9} {'ratio':>9} {'':>9} {rank['build_s'] / ours['build_s']:>8.1f} "
-                f"{rank['peak_mb'] / max(ours['peak_mb'], 1):>8.1f} {rank['serving_mb'] / ours['serving_mb']:>8.1f} "
-                f"{rank['disk_mb'] / ours['disk_mb']:>8.1f} "
-                f"{rank['cold_s'] / ours['cold_s']:>7.1f} {rank['p50_ms'] / ours['p50_ms']:>8.0f} "
-                f"{rank['p99_ms'] / ours['p99_ms']:>8.0f}   (rank-bm25 ÷ ours; rank-bm25 on {rank['questions']} questions)"
+                (
+                    f"{size:,} passages",
+                    measure(folder, cache_dir, questions_file, questions, sample_file, args.rank_max),
+                )
             )
-            print("\n".join([header, *rows]), flush=True)
-            rows.clear()
+            shutil.rmtree(folder)
+            shutil.rmtree(cache_dir)
+            print(table(rows, None), flush=True)
+        if args.cli_paragraphs:
+            folder, cache_dir = work / "corpus-cli", work / "cache-cli"
+            write_reports(folder, sentences, seed=1, paragraphs=args.cli_paragraphs)
+            built = run_child("build", str(folder), str(cache_dir))
+            start = min(cli_seconds(folder, cache_dir, questions[:1]) for _ in range(3))
+            every = cli_seconds(folder, cache_dir, questions)
+            rank = run_child("rank", str(folder), str(cache_dir), str(sample_file), "paragraph")
+            cli = {
+                "questions": len(questions),
+                "paragraphs": built["paragraphs"],
+                "passages": built["passages"],
+                "start_s": start,
+                "per_question_ms": (every - start) / (len(questions) - 1) * 1000,
+                "rank_ms": rank["query"][0],
+                "rank_questions": rank["questions"],
+            }
+    print(
+        f"\n{started:%Y-%m-%d %H:%M} UTC, {platform.node()}: {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}\n"
+    )
+    print(table(rows, cli), flush=True)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from bot.config import (
     check_serving,
     default_corpus,
 )
+from retrieval.index.trust import UntrustedCache
 from retrieval.search.results import Answer
 
 log = logging.getLogger("speechbot")
@@ -160,6 +161,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def squad_corpora_dir(cache_dir: Path) -> Path:
+    """Where the corpora made from SQuAD files go: beside the index cache folder, not in it (a
+    corpus folder inside the cache folder is refused, see retrieval.index.trust)."""
+    return cache_dir.with_name(f"{cache_dir.name}-squad")
+
+
 def _eval_squad(files: Sequence[Path]) -> int:
     """Each SQuAD-format file as a corpus of its own: speechbot's figures and plain rank-bm25's."""
     from retrieval.evaluate.squad import evaluate_engine, evaluate_plain_bm25, load_squad
@@ -170,7 +177,7 @@ def _eval_squad(files: Sequence[Path]) -> int:
         print("找不到评测集：" + "、".join(map(str, missing)), file=sys.stderr)
         return 2
     for path in files:
-        squad = load_squad(path, default_cache_dir() / "squad")
+        squad = load_squad(path, squad_corpora_dir(default_cache_dir()))
         result = evaluate_engine(_engine(squad.folder), squad)
         print(result.summary(), flush=True)
         for failure in result.failures:
@@ -189,7 +196,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     seed_sets = [p for p in yaml_sets if not names_documents(p)]
     corpora = [(args.corpus, yaml_sets), (args.corpus / "seed", seed_sets)]
     squad_files = args.squad or sorted((DEFAULT_EVAL / "external").glob("*.json"))
-    weights, table = tune(corpora, squad_files, default_cache_dir() / "squad")
+    weights, table = tune(corpora, squad_files, squad_corpora_dir(default_cache_dir()))
     for entry in sorted(
         figures(table, weights.vector(), weights.min_coverage).values(), key=lambda f: (f.name, f.split)
     ):
@@ -406,3 +413,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except UntrustedCache as err:  # a cache folder that must not be used: say which and why
+        print(f"speechbot: {err}", file=sys.stderr)
+        return 2

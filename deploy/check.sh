@@ -74,7 +74,7 @@ assert any("廉政责任书" in h["quote"] for h in first["hits"]), [h["quote"] 
 assert set(second) >= {"query", "found", "hits", "terms", "missing_terms"}, second
 print(f"ok: {len(first['hits'])} hits, first: {first['hits'][0]['reference']}")
 PY
-ls "$SPEECHBOT_CACHE"/engine-*.pickle > /dev/null || fail "no index was saved in the cache volume"
+ls "$SPEECHBOT_CACHE"/index-*/manifest.json > /dev/null || fail "no index was saved in the cache volume"
 
 step "shipped config files load; health probe"
 python - "$REPO/deploy" <<'PY'

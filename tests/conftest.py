@@ -16,14 +16,18 @@ from tests.support.paths import SEED, SHARED_EVAL
 
 @pytest.fixture(scope="session", autouse=True)
 def private_index_cache(tmp_path_factory):
-    """Keep the index cache of the tests (and their subprocesses) out of ~/.cache."""
-    previous = os.environ.get("SPEECHBOT_CACHE")
+    """Keep the index cache of the tests (and their subprocesses) out of ~/.cache, and the
+    key that signs it out of ~/.config."""
+    names = ("SPEECHBOT_CACHE", "SPEECHBOT_INDEX_KEY_FILE")
+    previous = {name: os.environ.get(name) for name in names}
     os.environ["SPEECHBOT_CACHE"] = str(tmp_path_factory.mktemp("index-cache"))
+    os.environ["SPEECHBOT_INDEX_KEY_FILE"] = str(tmp_path_factory.mktemp("index-key") / "index.key")
     yield
-    if previous is None:
-        os.environ.pop("SPEECHBOT_CACHE", None)
-    else:
-        os.environ["SPEECHBOT_CACHE"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ matching title, speaker, year, issuer or occasion."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from retrieval.corpus.document import Document
 from retrieval.text.normalize import fold
@@ -29,7 +30,7 @@ def sort_key(document: Document) -> tuple[int, int, str]:
     return (KINDS.index(document_kind(document)), -(document.meta.year or 0), document.meta.title)
 
 
-def ordered(documents: list[Document]) -> list[Document]:
+def ordered(documents: Sequence[Document]) -> list[Document]:
     return sorted(documents, key=sort_key)
 
 
@@ -39,13 +40,13 @@ def searchable(document: Document) -> str:
     return fold(" ".join(f for f in fields if f)).replace(" ", "")
 
 
-def matching(documents: list[Document], words: str) -> list[Document]:
+def matching(documents: Sequence[Document], words: str) -> list[Document]:
     """The documents every word of `words` (split at spaces) names, in browsing order."""
     wanted = [fold(w) for w in words.split() if w]
     return ordered([d for d in documents if all(w in searchable(d) for w in wanted)])
 
 
-def grouped(documents: list[Document]) -> list[tuple[str, list[Document]]]:
+def grouped(documents: Sequence[Document]) -> list[tuple[str, list[Document]]]:
     """(kind, its documents) in browsing order, kinds without documents left out."""
     order = ordered(documents)
     return [

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
@@ -143,7 +143,7 @@ class Dialogue:
         self.store: ContextStore = store if store is not None else MemoryContextStore()
 
     @property
-    def documents(self) -> list[Document]:
+    def documents(self) -> Sequence[Document]:
         return self.asker.holder.engine.documents
 
     def respond(self, key: ChatKey, text: str) -> Reply:

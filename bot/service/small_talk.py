@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import cache
 
 import yaml
@@ -74,7 +75,7 @@ OPENERS = {
 }
 
 
-def corpus_summary(documents: list[Document]) -> str:
+def corpus_summary(documents: Sequence[Document]) -> str:
     """What is indexed: counts by kind and the years covered."""
     if not documents:
         return "语料中还没有讲话。"
@@ -88,7 +89,7 @@ def corpus_summary(documents: list[Document]) -> str:
     return f"已收录 {len(documents)} 篇：{kinds}{span}。"
 
 
-def example_questions(documents: list[Document]) -> list[str]:
+def example_questions(documents: Sequence[Document]) -> list[str]:
     """Three questions drawn from the corpus: a part of a speech, who gave one, a topic of it."""
     if not documents:
         return []
@@ -107,7 +108,7 @@ def example_questions(documents: list[Document]) -> list[str]:
     return examples
 
 
-def reply_text(kind: str, documents: list[Document]) -> str:
+def reply_text(kind: str, documents: Sequence[Document]) -> str:
     """A short friendly reply: who the bot is, what is indexed, three example questions."""
     lines = [OPENERS.get(kind, OPENERS[HELP]), corpus_summary(documents)]
     examples = example_questions(documents)

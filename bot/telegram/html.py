@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.service.catalog import document_kind
@@ -204,7 +204,7 @@ def outline_html(document: Document) -> str:
     return fit_lines([*lines, "", "点下面的按钮阅读各部分全文。"])
 
 
-def speeches_html(documents: list[Document], page: int, per_page: int) -> str:
+def speeches_html(documents: Sequence[Document], page: int, per_page: int) -> str:
     if not documents:
         return "语料中还没有讲话。"
     pages = (len(documents) + per_page - 1) // per_page

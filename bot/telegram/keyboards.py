@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.telegram.callbacks import doc_key, encode
@@ -50,7 +52,7 @@ def paragraph_keyboard(document: Document, part: str, qid: str, offset: int) -> 
 
 
 def speeches_keyboard(
-    documents: list[Document], page: int, open_kind: str = "o", page_kind: str = "l", *open_args: object
+    documents: Sequence[Document], page: int, open_kind: str = "o", page_kind: str = "l", *open_args: object
 ) -> InlineKeyboardMarkup | None:
     """One page of speeches: a button per speech (callback `open_kind`, its key, `open_args`)
     and 上一页/下一页 (callback `page_kind`)."""

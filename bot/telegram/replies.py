@@ -3,6 +3,8 @@ small talk, facts about a speech, "which speech did you mean?", and the speech l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardMarkup
 
 from bot.service.catalog import grouped
@@ -56,7 +58,7 @@ def speech_line(number: int, document: Document) -> str:
     return f"{number}. 《{esc(document.meta.title)}》" + (f" {esc(details)}" if details else "")
 
 
-def filtered_speeches_html(documents: list[Document], words: str, total: int) -> str:
+def filtered_speeches_html(documents: Sequence[Document], words: str, total: int) -> str:
     """The speeches matching /speeches words, grouped by kind, titles only."""
     if not documents:
         return esc(f"没有找到讲话“{words}”（共收录 {total} 篇）。可以按标题、讲话人、年份或地区查找，") + (
@@ -76,7 +78,7 @@ def filtered_speeches_html(documents: list[Document], words: str, total: int) ->
 
 
 def documents_keyboard(
-    documents: list[Document], kind: str = "o", *args: object
+    documents: Sequence[Document], kind: str = "o", *args: object
 ) -> InlineKeyboardMarkup | None:
     """A button per document (its title), up to LIST_BUTTONS: its outline, or another kind (with `args`)."""
     order = [d for _, members in grouped(documents) for d in members]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -91,7 +92,7 @@ class Document:
     path: str  # corpus-relative path
     meta: Metadata
     text: str  # cleaned text: kept lines joined by "\n"; every quote is a substring of it
-    paragraphs: list[Paragraph]
+    paragraphs: Sequence[Paragraph]  # a saved index decodes each on first use
     sections: list[Section]
     salutation: str | None
     dropped: list[DroppedLine]

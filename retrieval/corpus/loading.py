@@ -4,6 +4,7 @@ metadata are reported with their path and reason, and never stop the rest."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ class Problem:
 @dataclass
 class Corpus:
     root: Path
-    documents: list[Document] = field(default_factory=list)
+    documents: Sequence[Document] = field(default_factory=list)  # a saved index decodes them on first use
     bad_files: list[Problem] = field(default_factory=list)
 
     def document(self, doc_id: str) -> Document | None:
@@ -109,13 +110,15 @@ def load_corpus(root: Path | str) -> Corpus:
         corpus.bad_files.append(Problem(str(root), "corpus folder does not exist"))
         return corpus
     folder_meta: dict[Path, dict[str, dict[str, Any]]] = {}
+    documents: list[Document] = []
+    corpus.documents = documents
     for path in speech_files(root):
         if path.parent not in folder_meta:
             folder_meta[path.parent] = _metadata_for_folder(root, path.parent, corpus.bad_files)
         entries = folder_meta[path.parent]
         explicit = entries.get(path.name) or entries.get(path.stem) or {}
         try:
-            corpus.documents.append(parse_document(root, path, explicit))
+            documents.append(parse_document(root, path, explicit))
         except BadFile as err:
             corpus.bad_files.append(Problem(path.relative_to(root).as_posix(), str(err)))
         except OSError as err:

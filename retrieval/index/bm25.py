@@ -87,6 +87,38 @@ class BM25Index:
         self.impacts = Impacts.build(tf.indptr, tf.indices, tf.data)
 
     @classmethod
+    def from_arrays(
+        cls,
+        vocabulary: dict[str, int],
+        csc: tuple[np.ndarray, np.ndarray, np.ndarray],
+        doc_freq: np.ndarray,
+        idf: np.ndarray,
+        impacts: Impacts,
+        n_passages: int,
+        avgdl: float,
+        k1: float = K1,
+        b: float = B,
+    ) -> BM25Index:
+        """An index from the arrays of a built one (`matrix`'s indptr, indices and data, …),
+        used as they are: memory-mapped arrays stay mapped."""
+        indptr, indices, data = csc
+        if (
+            len(indptr) != len(vocabulary) + 1
+            or len(idf) != len(vocabulary)
+            or len(doc_freq) != len(vocabulary)
+        ):
+            raise ValueError("the arrays do not fit the vocabulary")
+        index = cls.__new__(cls)
+        index.k1, index.b, index.avgdl = k1, b, avgdl
+        index.vocabulary = vocabulary
+        index.doc_freq, index.idf, index.impacts = doc_freq, idf, impacts
+        index.n_passages = n_passages
+        index.matrix = sparse.csc_matrix(
+            (data, indices, indptr), shape=(n_passages, len(vocabulary)), copy=False
+        )
+        return index
+
+    @classmethod
     def from_terms(cls, passages_terms: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:
         """An index over passages given as lists of terms."""
         vocabulary: dict[str, int] = {}

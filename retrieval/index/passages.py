@@ -84,6 +84,17 @@ class PassageTable:
             np.ascontiguousarray(columns[:, i]) for i in range(4)
         )
 
+    @classmethod
+    def from_columns(
+        cls, doc: np.ndarray, paragraph: np.ndarray, start: np.ndarray, end: np.ndarray
+    ) -> PassageTable:
+        """A table from the four columns of a built one, used as they are (memory maps stay mapped)."""
+        if not len(doc) == len(paragraph) == len(start) == len(end):
+            raise ValueError("passage columns of different lengths")
+        table = cls.__new__(cls)
+        table.doc, table.paragraph, table.start, table.end = doc, paragraph, start, end
+        return table
+
     def __len__(self) -> int:
         return len(self.doc)
 

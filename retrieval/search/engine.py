@@ -4,8 +4,10 @@ passages become hits with exact quotes and references."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +24,11 @@ from retrieval.commitments.finding import (
 from retrieval.corpus.document import SECTION, Document, Kind, Paragraph
 from retrieval.corpus.loading import Corpus, load_corpus
 from retrieval.corpus.references import chinese_number, reference
-from retrieval.index import cache
+from retrieval.index import cache, trust
 from retrieval.index.bm25 import build_index
 from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages
 from retrieval.index.substrings import CorpusSubstrings
+from retrieval.search import stored
 from retrieval.search.features import (
     Candidates,
     Query,
@@ -34,6 +37,7 @@ from retrieval.search.features import (
     candidate_ids,
 )
 from retrieval.search.naming import DocumentNames
+from retrieval.search.places import passage_places
 from retrieval.search.question import (
     asked_part,
     document_words,
@@ -46,6 +50,7 @@ from retrieval.search.scoring import default_weights, score_parts, scores
 from retrieval.text.normalize import fold
 from retrieval.text.segment import is_cjk, is_content_word, query_words, sub_words, synonyms
 
+log = logging.getLogger(__name__)
 RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
 CANDIDATES = 300  # best BM25 passages re-ranked per question
 DISTINCTIVE_SHARE = 0.02  # a title word names documents only if at most this share of texts (or 3) use it
@@ -82,6 +87,14 @@ def document_work(document: Document) -> DocumentWork:
     return DocumentWork(document_passages(document), document_statements(document))
 
 
+def encode_work(work: DocumentWork) -> bytes:
+    return stored.encode_work(work.passages, work.commitments)
+
+
+def decode_work(data: bytes) -> DocumentWork:
+    return DocumentWork(*stored.decode_work(data))
+
+
 def unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -93,38 +106,89 @@ class SearchEngine:
         """Index a corpus; with a cache folder, documents segmented before are not segmented again."""
         started = time.perf_counter()
         self.corpus = corpus
-        self.documents: list[Document] = corpus.documents
+        self.documents: Sequence[Document] = corpus.documents
+        self.by_id = {document.doc_id: i for i, document in enumerate(self.documents)}
 
-        work = cache.per_document(self.documents, cache_dir, document_work)
+        work = cache.per_document(self.documents, cache_dir, document_work, encode_work, decode_work)
         parts = [each.passages for each in work]
         self.passages = PassageTable(parts)
+        self.places = passage_places(self.documents, self.passages)
         self.index = build_index(parts)
         self.document_index = build_document_index(parts)
         self.names = DocumentNames(self.documents)
-        self.folded = [fold(document.text) for document in self.documents]
+        self.folded: Sequence[str] = [fold(document.text) for document in self.documents]
         self.substrings = CorpusSubstrings(self.folded)
         self.commitments = CommitmentIndex.build([each.commitments for each in work])
         self.built_at = time.time()
         self.build_seconds = time.perf_counter() - started
 
     @classmethod
+    def from_saved(cls, saved: stored.SavedEngine) -> SearchEngine:
+        """An engine from the state a built one saved (`saved_state`), without building."""
+        engine = cls.__new__(cls)
+        engine.corpus, engine.documents = saved.corpus, saved.corpus.documents
+        engine.passages, engine.places, engine.index = saved.passages, saved.places, saved.index
+        engine.document_index = saved.document_index
+        engine.names, engine.folded, engine.substrings = saved.names, saved.folded, saved.substrings
+        engine.by_id = saved.by_id
+        engine.commitments = CommitmentIndex.build(saved.commitments)
+        engine.built_at, engine.build_seconds = saved.built_at, saved.build_seconds
+        return engine
+
+    def saved_state(self) -> stored.SavedEngine:
+        return stored.SavedEngine(
+            self.corpus,
+            self.passages,
+            self.index,
+            self.document_index,
+            self.names,
+            self.by_id,
+            self.folded,
+            self.substrings,
+            # every statement: the commitments and the others (forecasts, results) ranking looks up
+            [
+                mine + others
+                for mine, others in zip(self.commitments.by_document, self.commitments.others, strict=True)
+            ],
+            self.places,
+            self.built_at,
+            self.build_seconds,
+        )
+
+    @classmethod
     def from_folder(
         cls, folder: Path | str, cache_dir: Path | None = None, use_cache: bool = True
     ) -> SearchEngine:
-        """The engine for a corpus folder, loaded from the index cache when the files are unchanged."""
+        """The engine for a corpus folder, loaded from the saved index when the files are
+        unchanged (see retrieval.index.cache). Raises trust.UntrustedCache for a cache folder
+        that is a symbolic link, not this user's, writable by others, or overlapping the corpus."""
         folder = Path(folder)
         if not use_cache or not folder.is_dir():
             return cls(load_corpus(folder))
-        cache_dir = cache_dir or cache.default_cache_dir()
+        try:
+            cache_dir = trust.prepare_cache_folder(cache_dir or cache.default_cache_dir(), folder)
+        except OSError as err:  # no cache folder can be made: answer all the same
+            log.warning("building without the index cache: %s", err)
+            return cls(load_corpus(folder))
         fingerprint = cache.corpus_fingerprint(folder)
-        engine = cache.load(folder, cache_dir, fingerprint)
-        if not isinstance(engine, cls):
-            engine = cls(load_corpus(folder), cache_dir)
-            cache.save(folder, cache_dir, fingerprint, engine)
+        bundle = cache.load(folder, cache_dir, fingerprint)
+        if bundle is not None:
+            try:
+                return cls.from_saved(stored.from_bundle(bundle))
+            except (
+                ValueError,
+                KeyError,
+                TypeError,
+                IndexError,
+            ) as err:  # signed, yet not what this code reads
+                log.warning("rebuilding the index: the saved one does not load: %s", err)
+        engine = cls(load_corpus(folder), cache_dir)
+        cache.save(folder, cache_dir, fingerprint, *stored.to_bundle(engine.saved_state()))
         return engine
 
     def document(self, doc_id: str) -> Document | None:
-        return self.corpus.document(doc_id)
+        index = self.by_id.get(doc_id)
+        return None if index is None else self.documents[index]
 
     def ask(self, question: str, top: int = 3, offset: int = 0) -> Answer:
         """The `top` best passages for a question, skipping the first `offset` ones."""
@@ -323,7 +387,7 @@ class SearchEngine:
         """The question's whole words that the hit's paragraph really lacks: not segmentation
         debris (a single character, a piece glued to 谁/了/报告…), not a word of the speech's
         title, and not a word said by a synonym or by all of its sub-words."""
-        document = self.corpus.document(hit.doc_id)
+        document = self.document(hit.doc_id)
         assert document is not None
         paragraph = document.paragraphs[hit.paragraph - 1]
         text = fold(document.paragraph_text(paragraph))

@@ -23,6 +23,7 @@ so that one weight means the same on any corpus:
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,11 +40,11 @@ from retrieval.text.segment import merge_terms
 class SearchEngine(Protocol):
     """What the features read from the search engine (retrieval.search.engine.SearchEngine)."""
 
-    documents: list[Document]
+    documents: Sequence[Document]
     passages: PassageTable
     index: BM25Index
     document_index: BM25Index
-    folded: list[str]
+    folded: Sequence[str]
     commitments: CommitmentIndex
 
     def scoring_terms(self, words: list[str]) -> list[str]: ...

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 
 from retrieval.corpus.document import Document
@@ -48,7 +48,7 @@ def metadata_aliases(document: Document) -> set[str]:
 class DocumentNames:
     """Maps a question's terms to the documents they name."""
 
-    def __init__(self, documents: list[Document]) -> None:
+    def __init__(self, documents: Sequence[Document]) -> None:
         self.by_term: dict[str, set[int]] = defaultdict(set)
         self.by_year: dict[int, set[int]] = defaultdict(set)
         self.title_terms = [set(document_terms(d.meta.title)) | speech_words() for d in documents]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -150,7 +151,9 @@ def test_chat_with_piped_stdin():
 
 
 def test_run_without_token_falls_back_to_chat(monkeypatch):
-    env = {"PATH": "", "SPEECHBOT_CORPUS": str(SEED), "SPEECHBOT_CACHE": os.environ["SPEECHBOT_CACHE"]}
+    env = {"PATH": "", "SPEECHBOT_CORPUS": str(SEED)} | {
+        name: os.environ[name] for name in ("SPEECHBOT_CACHE", "SPEECHBOT_INDEX_KEY_FILE")
+    }
     done = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         input="/quit\n",
@@ -180,3 +183,13 @@ def test_commitments_filtered_by_kind_with_new_json_fields(capsys):
 def test_commitments_unknown_filter_word(capsys):
     code, _, err = run(capsys, "commitments", "--kind", "明天", "--corpus", str(SEED))
     assert code == 2 and "明天" in err
+
+
+def test_a_cache_folder_inside_the_corpus_is_refused_with_the_reason(capsys, monkeypatch, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEED, corpus)
+    monkeypatch.setenv("SPEECHBOT_CACHE", str(corpus / "cache"))
+    assert main(["ask", "--corpus", str(corpus), "表率"]) == 2
+    err = capsys.readouterr().err
+    assert "overlaps the corpus folder" in err and str(corpus / "cache") in err
+    assert not (corpus / "cache").exists()

@@ -4,7 +4,6 @@ answering 429 / 5xx / timing out, and buttons pressed after a restart."""
 from __future__ import annotations
 
 import json
-import pickle
 import shutil
 import subprocess
 import sys
@@ -19,7 +18,8 @@ from bot.service.holder import EngineHolder
 from bot.telegram import texts
 from bot.telegram.application import build_application
 from bot.telegram.callbacks import QuestionStore
-from retrieval.index import cache
+from retrieval.index import cache, saved
+from retrieval.search import stored
 from retrieval.search.engine import SearchEngine
 from tests.support.fake_telegram import (
     TOKEN,
@@ -37,33 +37,23 @@ from tests.support.paths import PROJECT, SEED
 # --------------------------------------------------------------------------- killed while writing the index
 
 KILLED_WRITER = r"""
-import os, pickle, sys, time
+import sys, time
 from pathlib import Path
-from retrieval.index import cache
+from retrieval.index import saved
 from retrieval.search.engine import SearchEngine
 
 folder, cache_dir, marker = map(Path, sys.argv[1:4])
+checksum = saved._checksum
 
 
-class StallingPickle:
-    '''retrieval.cache's `pickle`: writes half of the saved engine, then waits to be killed.'''
-    PicklingError = pickle.PicklingError
-    HIGHEST_PROTOCOL = pickle.HIGHEST_PROTOCOL
-    load = staticmethod(pickle.load)
-
-    @staticmethod
-    def dump(value, handle, protocol=None):
-        data = pickle.dumps(value, protocol=protocol)
-        if isinstance(value, tuple):  # (fingerprint, engine): the index itself
-            handle.write(data[: len(data) // 2])
-            handle.flush()
-            os.fsync(handle.fileno())
-            marker.write_text(handle.name)
-            time.sleep(60)
-        handle.write(data)
+def stalling_checksum(path):
+    # called after each array file is written: after the first, wait to be killed
+    marker.write_text(str(path.parent))
+    time.sleep(60)
+    return checksum(path)
 
 
-cache.pickle = StallingPickle
+saved._checksum = stalling_checksum
 SearchEngine.from_folder(folder, cache_dir)
 """
 
@@ -80,8 +70,9 @@ def test_killed_while_writing_the_index_leaves_the_previous_one_loadable(tmp_pat
     corpus, cache_dir, marker = tmp_path / "corpus", tmp_path / "cache", tmp_path / "writing"
     shutil.copytree(SEED, corpus)
     previous = SearchEngine.from_folder(corpus, cache_dir)  # the index on disk before the drill
-    saved = cache.cache_path(corpus, cache_dir)
-    before, old_fingerprint = saved.read_bytes(), cache.corpus_fingerprint(corpus)
+    old_fingerprint = cache.corpus_fingerprint(corpus)
+    bundle = cache.index_folder(corpus, cache_dir, old_fingerprint)
+    before = {path.name: path.read_bytes() for path in bundle.iterdir()}
 
     extra = corpus / "新增.txt"  # a changed corpus: the next start writes a new index
     shutil.copy(corpus / "市长办公会议讲话.txt", extra)
@@ -97,14 +88,15 @@ def test_killed_while_writing_the_index_leaves_the_previous_one_loadable(tmp_pat
             time.sleep(0.05)
         assert marker.exists(), writer.communicate(timeout=5)[0] if writer.poll() is not None else "no hook"
         temporary = Path(marker.read_text())
-        assert temporary.parent == saved.parent and temporary.stat().st_size > 0  # mid-write
+        assert temporary.parent == cache_dir and temporary.name.startswith(".tmp-")  # mid-write
+        assert not (temporary / saved.MANIFEST).exists()
     finally:
         writer.kill()  # SIGKILL: no cleanup, no finally blocks in the child
         writer.wait(timeout=10)
 
-    assert saved.read_bytes() == before  # the previous index, whole
-    fingerprint, engine = pickle.loads(saved.read_bytes())
-    assert len(engine.documents) == 1 and fingerprint == old_fingerprint
+    assert {path.name: path.read_bytes() for path in bundle.iterdir()} == before  # the previous index, whole
+    opened = cache.load(corpus, cache_dir, old_fingerprint)
+    assert opened is not None and len(stored.from_bundle(opened).corpus.documents) == 1
 
     def load_in_a_fresh_process() -> list[str]:
         run = subprocess.run(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -199,7 +200,7 @@ def commitments_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-def chooser_keyboard(documents: list[Document], page: int) -> InlineKeyboardMarkup | None:
+def chooser_keyboard(documents: Sequence[Document], page: int) -> InlineKeyboardMarkup | None:
     return speeches_keyboard(ordered(documents), page, "c", "cl", 0)
 
 
