@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import tempfile
 from pathlib import Path
 
@@ -26,8 +25,6 @@ from bot.telegram.replica_html import cluster_reload_html, shared_stats_html
 from bot.telegram.shared_uploads import keep_upload
 from bot.telegram.state import BotState, get_state
 from bot.telegram.uploads import UploadRefused, check_file, check_size, clashing_file, safe_name
-
-log = logging.getLogger(__name__)
 
 
 @admin_only

@@ -3,7 +3,6 @@ inline mode. Rendering lives in html/keyboards, answering in bot.service, state 
 
 from __future__ import annotations
 
-import logging
 import re
 
 from telegram import (
@@ -52,7 +51,6 @@ from bot.telegram.replies import about_html, choose_html, choose_keyboard
 from bot.telegram.state import BotState, get_state
 from retrieval.search.results import Answer
 
-log = logging.getLogger(__name__)
 INLINE_TOP = 5
 INLINE_OFFSET = re.compile(r"[0-9]{1,3}")  # ASCII digits only ("²".isdigit() is true); at most 999
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import (
     Update,
 )
@@ -28,7 +26,6 @@ from bot.telegram.keyboards import (
 from bot.telegram.replies import documents_keyboard, filtered_speeches_html
 from bot.telegram.state import get_state
 
-log = logging.getLogger(__name__)
 MAX_PART_MESSAGES = 3  # one button press sends at most this many messages
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import (
     Update,
 )
@@ -15,8 +13,6 @@ from bot.telegram.callbacks import decode
 from bot.telegram.handlers.answers import chosen_button, page_button, paragraph_button
 from bot.telegram.handlers.browsing import list_button, outline_button, part_button
 from bot.telegram.handlers.common import query_of
-
-log = logging.getLogger(__name__)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,14 +8,11 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, InlineQuery, Message, MessageEntity, Update
-from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.telegram import texts
 from bot.telegram.state import BotState, get_state
-
-GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
 def command_argument(text: str) -> str:
