@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrieval.evaluate.tuning import START, Recorded, Table, figures, fit, held_out
+from retrieval.evaluate.tuning import START, Recorded, Table, figures, fit, fit_threshold, held_out
 from retrieval.search.features import FEATURES, Candidates
 
 
@@ -45,3 +45,16 @@ def test_fitting_finds_the_feature_that_tells_right_from_wrong() -> None:
     result = figures(table, weights, threshold)[("set", "training")]
     assert (result.right_quote, result.questions, result.refused, result.negatives) == (5, 5, 1, 1)
     assert 0.3 < threshold <= 1.0
+
+
+def test_the_threshold_refuses_off_topic_questions_only_within_the_refusal_budget() -> None:
+    # 300 answerable questions, one of them weakly covered (0.4); an off-topic question covers 0.5.
+    answerable = [question([{"bm25": 1.0}], [0.9], [True]) for _ in range(299)]
+    weak = question([{"bm25": 1.0}], [0.4], [True])
+    off_topic = question([{"bm25": 1.0}], [0.5], [False], negative=True)
+    table = Table([*answerable, weak, off_topic])
+    # Refusing the off-topic question would refuse 1 of 300 answerable ones (0.33% ≤ 0.5%): allowed.
+    assert 0.5 < fit_threshold(table, START.vector()) <= 0.8
+    # With 100 answerable questions the same would refuse 1% of them: the threshold stays under 0.4.
+    table = Table([*answerable[:99], weak, off_topic])
+    assert fit_threshold(table, START.vector()) <= 0.4
