@@ -10,7 +10,6 @@ commitments, ``cp|<doc>|<paragraph>|<page>`` a paragraph, ``cx|<doc>`` the CSV f
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -251,7 +250,7 @@ async def on_commitments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         text = filtered_speeches_html(found, key, len(engine.documents))
         await message.reply_text(text, reply_markup=documents_keyboard(found, "c", 0), do_quote=True)
         return
-    text, keyboard = await asyncio.to_thread(page_view, engine, document, 0, chosen)
+    text, keyboard = await get_state(context).slots.run(page_view, engine, document, 0, chosen)
     await message.reply_text(text, reply_markup=keyboard)
 
 
@@ -277,7 +276,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _page(update, context, engine: SearchEngine, document: Document, fields) -> bool:
-    text, keyboard = await asyncio.to_thread(page_view, engine, document, int(fields[0]))
+    text, keyboard = await get_state(context).slots.run(page_view, engine, document, int(fields[0]))
     await _edit(update, text, keyboard)
     return True
 
@@ -286,7 +285,7 @@ async def _filtered_page(update, context, engine: SearchEngine, document: Docume
     chosen = Filter.decode(fields[0])
     if chosen is None:
         return False
-    text, keyboard = await asyncio.to_thread(page_view, engine, document, int(fields[1]), chosen)
+    text, keyboard = await get_state(context).slots.run(page_view, engine, document, int(fields[1]), chosen)
     await _edit(update, text, keyboard)
     return True
 
@@ -320,7 +319,7 @@ async def _csv(update, context, engine: SearchEngine, document: Document, fields
     message = query_of(update).message
     if message is None:
         return False
-    items = await asyncio.to_thread(listed_commitments, engine, document)
+    items = await get_state(context).slots.run(listed_commitments, engine, document)
     await context.bot.send_document(
         message.chat.id,
         document=commitments_csv(items),
