@@ -341,21 +341,6 @@ class SearchEngine:
             chosen.append(hit)
         return chosen
 
-    def heading_text(self, passage: Passage) -> str:
-        """The folded titles above a passage: its part, sub-section and point."""
-        document = self.documents[passage.doc]
-        paragraph = document.paragraphs[passage.paragraph - 1]
-        section = document.section(paragraph.section)
-        titles = []
-        if section:
-            titles.append(section.title)
-            if paragraph.subsection:
-                titles.append(section.subsections[paragraph.subsection - 1].title)
-        point = document.point_at(paragraph, passage.start)
-        if point:
-            titles.append(point.label)
-        return fold(" ".join(titles))
-
     def coverage_parts(self, words: list[str]) -> dict[str, tuple[tuple[str, ...], list[str]]]:
         """Each word with its spellings and its sub-words, as `coverage` takes them."""
         return {w: (spellings(w), sub_words(w)) for w in words}
@@ -363,18 +348,17 @@ class SearchEngine:
     def coverage(
         self,
         folded: str,
-        passage: Passage,
+        passage_id: int,
         parts: dict[str, tuple[tuple[str, ...], list[str]]],
         idf: dict[str, float],
         covered: set[str] | frozenset[str] = frozenset(),
     ) -> float:
         """The idf mass of the question's words (the keys of `parts`, each with its spellings
-        and sub-words) found around a passage: a word (or a synonym) in its paragraph counts
+        and sub-words) found in a passage's paragraph (its span from `places`): a word (or a synonym) counts
         whole; a compound word that is not there counts for the share of its sub-words that
         are (班子成员, where only 班子 is: half), at half weight. The `covered` words (those
         naming the passage's document) count whole."""
-        paragraph = self.documents[passage.doc].paragraphs[passage.paragraph - 1]
-        text = folded[paragraph.start : paragraph.end]
+        text = folded[self.places.paragraph_start[passage_id] : self.places.paragraph_end[passage_id]]
         found = 0.0
         for word, (forms, pieces) in parts.items():
             if word in covered or says(text, forms):

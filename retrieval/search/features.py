@@ -32,7 +32,8 @@ import numpy as np
 from retrieval.commitments.finding import CommitmentIndex
 from retrieval.corpus.document import Document
 from retrieval.index.bm25 import BM25Index
-from retrieval.index.passages import DocumentPassages, Passage, PassageTable
+from retrieval.index.passages import DocumentPassages, PassageTable
+from retrieval.search.places import PassagePlaces
 from retrieval.search.question import definition_patterns, question_phrases, standing_together
 from retrieval.text.segment import merge_terms
 
@@ -46,17 +47,16 @@ class SearchEngine(Protocol):
     document_index: BM25Index
     folded: Sequence[str]
     commitments: CommitmentIndex
+    places: PassagePlaces
 
     def scoring_terms(self, words: list[str]) -> list[str]: ...
-
-    def heading_text(self, passage: Passage) -> str: ...
 
     def coverage_parts(self, words: list[str]) -> dict[str, tuple[tuple[str, ...], list[str]]]: ...
 
     def coverage(
         self,
         folded: str,
-        passage: Passage,
+        passage_id: int,
         parts: dict[str, tuple[tuple[str, ...], list[str]]],
         idf: dict[str, float],
         covered: set[str] | frozenset[str] = ...,
@@ -164,14 +164,13 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     parts = engine.coverage_parts(query.words)
     coverage = np.zeros(len(ids))
     paragraph_found: dict[tuple[int, int], float] = {}
-    headings: dict[tuple[int, int, int], str] = {}
     for row, passage_id in enumerate(ids.tolist()):
         passage = engine.passages[passage_id]
         folded = engine.folded[passage.doc]
         key = (passage.doc, passage.paragraph)
         if key not in paragraph_found:
             paragraph_found[key] = engine.coverage(
-                folded, passage, parts, idf, named_words(query, passage.doc)
+                folded, passage_id, parts, idf, named_words(query, passage.doc)
             )
         coverage[row] = paragraph_found[key] / total
         if coverage[row] < COVERAGE_FLOOR:
@@ -190,22 +189,12 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
             (sum(idf[t] for t in phrase) for pattern, phrase in definitions if pattern.search(text)),
             default=0.0,
         )
-        titles = heading_of(engine, passage, headings)
+        titles = engine.places.heading_text(passage_id)
         values[row, COLUMN["heading"]] = sum(idf[t] for t in query.terms if t in titles)
         values[row, COLUMN["focus"]] = sum(idf[w] for w in query.focus if w in text and w not in query.words)
         if query.commitment:
             values[row, COLUMN["commitment"]] = total * engine.commitments.weight(passage, query.stance)
     return Candidates(ids, values, coverage)
-
-
-def heading_of(engine: SearchEngine, passage: Passage, seen: dict[tuple[int, int, int], str]) -> str:
-    """The folded titles above a passage, computed once per paragraph and point."""
-    document = engine.documents[passage.doc]
-    point = document.point_at(document.paragraphs[passage.paragraph - 1], passage.start)
-    key = (passage.doc, passage.paragraph, point.start if point else -1)
-    if key not in seen:
-        seen[key] = engine.heading_text(passage)
-    return seen[key]
 
 
 def named_words(query: Query, doc: int) -> set[str]:
