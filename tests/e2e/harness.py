@@ -35,7 +35,6 @@ import contextlib
 import itertools
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -51,6 +50,7 @@ from typing import Any
 import httpx
 
 from tests.support.ports import LOCALHOST, free_port
+from tests.support.redis_server import answers_ping, find_redis_server
 
 DEFAULT_TOKEN = "123456:TEST"
 #: The webhook secret every speechbot under test runs with (webhook mode refuses to start without one).
@@ -124,19 +124,6 @@ def local_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     if extra:
         env.update(extra)
     return env
-
-
-def find_redis_server() -> str | None:
-    explicit = os.environ.get("E2E_REDIS_SERVER")
-    if explicit:
-        return explicit if os.access(explicit, os.X_OK) else None
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    for cand in ("/usr/bin/redis-server", "/usr/sbin/redis-server", "/usr/local/bin/redis-server"):
-        if os.access(cand, os.X_OK):
-            return cand
-    return None
 
 
 def check_prerequisites() -> str:
@@ -335,13 +322,8 @@ class Services:
         proc = self.procs["redis"] = ManagedProcess(
             "redis-server", args, log_path=self.workdir / "redis.log", cwd=rdir
         )
-
-        def ping() -> bool:
-            with socket.create_connection((LOCALHOST, self.redis_port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(64).startswith(b"+PONG")
-
-        wait_until(ping, timeout=timeout, what="redis PING", proc=proc)
+        port = self.redis_port
+        wait_until(lambda: answers_ping(port), timeout=timeout, what="redis PING", proc=proc)
 
     def _start_s3(self, timeout: float) -> None:
         self.s3_port = free_port()

@@ -20,9 +20,8 @@ def find_redis_server() -> str | None:
     explicit = os.environ.get("E2E_REDIS_SERVER")
     if explicit:
         return explicit if os.access(explicit, os.X_OK) else None
-    return shutil.which("redis-server") or next(
-        (c for c in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.access(c, os.X_OK)), None
-    )
+    candidates = ("/usr/bin/redis-server", "/usr/sbin/redis-server", "/usr/local/bin/redis-server")
+    return shutil.which("redis-server") or next((c for c in candidates if os.access(c, os.X_OK)), None)
 
 
 def answers_ping(port: int) -> bool:
