@@ -112,12 +112,15 @@ def save(
         return
     own = re.compile(rf"index-{folder_key(folder)}-[0-9a-f]{{16}}")
     for path in cache_dir.iterdir():
-        if path != target and own.fullmatch(path.name):
-            saved.remove_bundle(path)  # a process still using it keeps its mapped pages
-        elif path.name.startswith(".tmp-") and time.time() - path.lstat().st_mtime > STALE_WRITE_SECONDS:
-            saved.remove_bundle(path)  # left by a process killed while writing
-        elif LEGACY_ENGINE_RE.fullmatch(path.name) and stat.S_ISREG(path.lstat().st_mode):
-            path.unlink(missing_ok=True)
+        try:  # replicas sharing the cache clean up at the same time: what vanishes meanwhile is done
+            if path != target and own.fullmatch(path.name):
+                saved.remove_bundle(path)  # a process still using it keeps its mapped pages
+            elif path.name.startswith(".tmp-") and time.time() - path.lstat().st_mtime > STALE_WRITE_SECONDS:
+                saved.remove_bundle(path)  # left by a process killed while writing
+            elif LEGACY_ENGINE_RE.fullmatch(path.name) and stat.S_ISREG(path.lstat().st_mode):
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
 
 
 def per_document(

@@ -227,12 +227,23 @@ def remove_bundle(folder: Path) -> None:
         return
     if not stat.S_ISDIR(status.st_mode):
         return
-    for path in folder.iterdir():
-        if (FILE_NAME_RE.fullmatch(path.name) or path.name == MANIFEST) and stat.S_ISREG(
-            path.lstat().st_mode
-        ):
-            path.unlink(missing_ok=True)
+    # Another process (a replica sharing the cache) may be removing the same folder: what
+    # vanishes meanwhile is done.
+    try:
+        members = list(folder.iterdir())
+    except FileNotFoundError:
+        return
+    for path in members:
+        try:
+            if (FILE_NAME_RE.fullmatch(path.name) or path.name == MANIFEST) and stat.S_ISREG(
+                path.lstat().st_mode
+            ):
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
     try:
         folder.rmdir()
+    except FileNotFoundError:
+        pass
     except OSError as err:
         log.warning("left %s in place: %s", folder, err)
