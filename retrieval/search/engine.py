@@ -203,8 +203,10 @@ class SearchEngine:
         content = words  # naming words widen the candidates but stay words of the question
         focus, inside = focus_words(folded_question, content)
         # A word the corpus never uses is never a mere answer type (感冒了吃什么药好: 药好).
-        focus = [w for w in focus if w in self.index.vocabulary] + document_words(content)
-        core = [w for w in content if w not in focus and w not in inside] or content
+        focus = [w for w in focus if w in self.index.vocabulary]
+        # Words for the speech itself (这篇讲话, 报告中) are neither required nor evidence.
+        optional = set(focus) | set(inside) | set(document_words(content))
+        core = [w for w in content if w not in optional] or content
         answer.named_documents = [self.documents[d].doc_id for d in sorted(named)]
         answer.missing_terms = [w for w in content if w not in self.index.vocabulary]
         part, part_words = asked_part(folded_question, core)

@@ -12,7 +12,7 @@ from functools import cache
 from retrieval.corpus.document import Document
 from retrieval.data_files import data_lines
 from retrieval.text.normalize import fold
-from retrieval.text.segment import document_terms, query_words
+from retrieval.text.segment import document_terms, query_words, sub_words
 from retrieval.text.wordlists import speech_words
 
 YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
@@ -68,6 +68,14 @@ class DocumentNames:
         }
         self.by_kind = {kind: docs for kind, docs in kinds.items() if docs and len(docs) <= limit}
 
+    def term_documents(self, term: str, distinctive: Callable[[str], bool]) -> set[int]:
+        """The documents one question word names: as an alias, or, for a word no document is
+        named by, through the issuer or speaker it begins with (北京市政府, 李克强总理)."""
+        if term in self.by_term:
+            return set(self.by_term[term]) if term in self.from_metadata or distinctive(term) else set()
+        leading = [w for w in sub_words(term) if term.startswith(w) and w in self.from_metadata]
+        return {doc for alias in leading for doc in self.by_term.get(alias, ())}
+
     def named(
         self, question: str, question_terms: list[str], distinctive: Callable[[str], bool] = lambda _: True
     ) -> tuple[set[int], set[str]]:
@@ -79,10 +87,10 @@ class DocumentNames:
             for doc in self.by_kind.get(term, ()):
                 votes[doc] += 1
                 naming_terms.add(term)
-            if term not in self.from_metadata and not distinctive(term):
-                continue
-            for doc in self.by_term.get(term, ()):
+            docs = self.term_documents(term, distinctive)
+            for doc in docs:
                 votes[doc] += 1
+            if docs:
                 naming_terms.add(term)
         for year in {int(y) for y in YEAR_RE.findall(fold(question))}:
             for doc in self.by_year.get(year, ()):
