@@ -52,6 +52,7 @@ def test_without_a_name_all_documents_answer(engine: SearchEngine) -> None:
         ("2021年乡村振兴", "2021_江苏省_政府工作报告"),
         ("2019年乡村振兴", "2019_国务院_政府工作报告"),
         ("２０２１年乡村振兴", "2021_江苏省_政府工作报告"),  # full-width digits
+        ("浙江省政府的乡村振兴", "2020_浙江省_政府工作报告"),  # one word that begins with the issuer
     ],
 )
 def test_named_document_ranks_first(engine: SearchEngine, question: str, expected: str) -> None:
