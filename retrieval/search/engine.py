@@ -205,8 +205,11 @@ class SearchEngine:
         # A word the corpus never uses is never a mere answer type (感冒了吃什么药好: 药好).
         focus = [w for w in focus if w in self.index.vocabulary]
         # Words for the speech itself (这篇讲话, 报告中) are neither required nor evidence.
-        optional = set(focus) | set(inside) | set(document_words(content))
-        core = [w for w in content if w not in optional] or content
+        unsearched = set(inside) | set(document_words(content))
+        core = [w for w in content if w not in unsearched and w not in focus]
+        if all(w in naming_words for w in core):  # 山东省报告讲了哪些民生实事: the type is the topic
+            core = [w for w in content if w not in unsearched]
+        core = core or content
         answer.named_documents = [self.documents[d].doc_id for d in sorted(named)]
         answer.missing_terms = [w for w in content if w not in self.index.vocabulary]
         part, part_words = asked_part(folded_question, core)

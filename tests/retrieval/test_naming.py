@@ -98,3 +98,9 @@ def test_a_common_title_word_names_nothing_and_the_question_keeps_its_words(tmp_
     assert answer.named_documents == ["赵鹏"]  # 职业 is in the texts of most documents: it names nothing
     assert answer.hits[0].doc_id == "赵鹏"
     assert "职业" in answer.terms
+
+
+def test_the_answer_type_is_the_topic_when_the_question_names_only_a_document(engine: SearchEngine) -> None:
+    answer = engine.ask("浙江省报告讲了哪些生态环境", top=1)
+    assert answer.hits[0].doc_id == "2020_浙江省_政府工作报告"
+    assert "生态环境" in answer.hits[0].quote
