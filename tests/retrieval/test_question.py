@@ -247,3 +247,13 @@ def test_words_the_first_passage_lacks_are_said(tmp_path: Path) -> None:
     assert answer.to_json()["unmatched"] == ["明年"]
     assert render.answer_text(answer).startswith("（只部分相符：第一条结果所在的段落没有「明年」。）")
     assert engine.ask("春节的市场怎么样").unmatched == []
+
+
+def test_an_abbreviation_finds_every_spelling_out_of_it(tmp_path: Path) -> None:
+    """GDP is 国内生产总值 in a national report and 地区生产总值 in a provincial one: each is one
+    index word, which a search for the shorter 生产总值 would not find."""
+    engine = engine_over(
+        tmp_path,
+        {"甲": "国内生产总值增长5%左右。", "乙": "地区生产总值增长6%。", "丙": "生产总值统计口径调整。"},
+    )
+    assert {hit.doc_id for hit in engine.ask("GDP", top=3).hits} >= {"甲", "乙"}
