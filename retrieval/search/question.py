@@ -55,7 +55,7 @@ def focus_words(folded_question: str, words: list[str]) -> tuple[list[str], list
     """(focus, inside): the first word right after an interrogative (only stop words such as
     具体的 between), which names the kind of answer wanted rather than its content
     (提升质量有什么「要求」: the answer need not say 要求), and the words inside the
-    interrogative (哪「三个」准). A single character after it (什么药) stays a content word:
+    interrogative (哪「三个」准) that the question says nowhere else. A single character after it (什么药) stays a content word:
     it is too often the topic."""
     focus, inside = [], []
     for match in INTERROGATIVE_RE.finditer(folded_question):
@@ -72,7 +72,9 @@ def focus_words(folded_question: str, words: list[str]) -> tuple[list[str], list
             joined = first[0] + len(first[1]) + 1  # 什么要求和「安排」: a second focus word joined by 和
             if folded_question[joined - 1 : joined] in COORDINATORS:
                 focus.extend(w for w in words if len(w) > 1 and folded_question.startswith(w, joined))
-    return focus, inside
+    # 四个导向是哪四个: a word the question also says outside its interrogatives is its topic.
+    outside = INTERROGATIVE_RE.sub("|", folded_question)
+    return focus, [w for w in inside if w not in outside]
 
 
 def document_words(words: list[str]) -> list[str]:

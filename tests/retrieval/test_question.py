@@ -36,6 +36,7 @@ def test_phrases_are_terms_written_together() -> None:
         ("为什么说班子成员相聚是一种缘份", ["班子成员", "相聚", "缘份"], [], []),  # 为什么 asks why, not what
         ("如何带好队伍", ["带好", "队伍"], [], []),
         ("学法有什么具体的要求和安排", ["学法", "要求", "安排"], ["要求", "安排"], []),  # 具体的: stop words
+        ("四个导向是哪四个", ["四个", "导向"], [], []),  # 四个 is also said outside 哪四个: a topic word
     ],
 )
 def test_focus_words(question: str, words: list[str], focus: list[str], inside: list[str]) -> None:
