@@ -21,7 +21,7 @@ from bot.service.catalog import naming_phrase, ordered
 from bot.service.small_talk import recognise, reply_text, squeezed
 from retrieval.corpus.document import Document
 from retrieval.corpus.references import chinese_number
-from retrieval.search.about import FACTS, Fact, about, asked_fact
+from retrieval.search.about import FACTS, WHO, Fact, about, asked_fact, asks_speaker_office
 from retrieval.search.question import asked_part
 from retrieval.search.results import Answer
 from retrieval.text.normalize import fold
@@ -159,6 +159,8 @@ class Dialogue:
         if MORE_RE.fullmatch(squeezed(text)):
             return self.more(key, context)
         named = self.named(text)
+        if len(named) == 1 and asks_speaker_office(text, named[0]):
+            return self.fact(key, named[0], WHO)
         fact = asked_fact(text)
         if fact:
             return self.about(key, context, fact, named)

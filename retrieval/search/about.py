@@ -25,6 +25,8 @@ ASKED = {
     LENGTH: re.compile(r"多长|多少字|几个?字|字数|篇幅|多少段|几段"),
     PARTS: re.compile(r"(?:几|多少)个?(?:部分|方面)|分(?:为|成)?几(?:个)?部分|提纲|结构|大纲"),
 }
+# Who holds the office a speaker's metadata names (四川省长是谁, 总理叫什么名字): the speaker.
+OFFICE_WHO_RE = re.compile(r"(省长|市长|主席|总理|州长|区长|县长)(?:是|叫)(?:谁|哪位|什么名字)")
 # A question that asks for content after naming the speech (讲了什么) is not about the speech itself.
 CONTENT_RE = re.compile(r"讲了什么|说了什么|提到|要求|内容|怎么|如何|为什么")
 QUOTE_AROUND = 20  # characters quoted either side of a fact found in the opening
@@ -37,6 +39,13 @@ def asked_fact(question: str) -> str | None:
     if not DOCUMENT_RE.search(folded) or CONTENT_RE.search(folded):
         return None
     return next((fact for fact, pattern in ASKED.items() if pattern.search(folded)), None)
+
+
+def asks_speaker_office(question: str, document: Document) -> bool:
+    """Whether a question asks who holds the office this document's speaker held (四川省长是谁
+    of a report given by 四川省人民政府省长 施小琳); never for a document whose speaker is unknown."""
+    match = OFFICE_WHO_RE.search(fold(question))
+    return bool(match and document.meta.speaker and match.group(1) in document.meta.speaker)
 
 
 @dataclass(frozen=True)

@@ -147,3 +147,10 @@ def test_a_part_of_several_named_speeches_asks_which(tmp_path):
     ]
     picked = talk.chosen((8, 8), reply.choices[0], "3")
     assert picked.answer and {h.doc_id for h in picked.answer.hits} == {reply.choices[0].doc_id}
+
+
+def test_who_holds_the_speakers_office_is_answered_from_the_speaker(two_speeches):
+    talk = dialogue(two_speeches)
+    premier = talk.respond((7, 7), "2024年的总理是谁")
+    assert premier.kind == ABOUT and premier.text == "《2024年国务院政府工作报告》的讲话人：国务院总理李强。"
+    assert talk.respond((8, 8), "市长是谁").kind == ANSWER  # the speech names no speaker: a search
