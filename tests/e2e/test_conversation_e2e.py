@@ -75,6 +75,9 @@ def test_a_scripted_conversation(speechbot, tg: BotClient):
     mayor = say(tg, "市长讲话是什么时候讲的")
     assert "《在市长办公会议上的讲话》：语料没有注明日期" in mayor.text
 
+    governor = say(tg, "广东省长是谁")
+    assert "《2026年广东省政府工作报告》的讲话人：广东省省长 孟凡利" in governor.text
+
     listed = say(tg, "/speeches 市长")
     assert "与“市长”相符的讲话" in listed.text and "《在市长办公会议上的讲话》" in listed.text
     assert "广东" not in listed.text
