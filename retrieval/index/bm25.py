@@ -176,7 +176,7 @@ class BM25Index:
             column, weights = self._column(term)
             if not len(column):
                 continue
-            at = np.minimum(np.searchsorted(column, rows), len(column) - 1)
+            at = np.minimum(np.searchsorted(column, rows.astype(column.dtype)), len(column) - 1)
             result += np.where(column[at] == rows, weights[at].astype(np.float64), 0.0)
         return result
 
@@ -185,14 +185,17 @@ class BM25Index:
         result = np.zeros(max(0, last - first))
         for term in dict.fromkeys(terms):
             column, weights = self._column(term)
-            begin, end = np.searchsorted(column, [first, last])
+            begin, end = np.searchsorted(column, np.array([first, last], dtype=column.dtype))
             result[column[begin:end] - first] += weights[begin:end].astype(np.float64)
         return result
 
     def holding(self, term: str, first: np.ndarray, last: np.ndarray) -> np.ndarray:
         """For each run of passages first[i] … last[i] − 1, whether one of them holds the term."""
         column, _ = self._column(term)
-        return np.searchsorted(column, last) > np.searchsorted(column, first)
+        # Needles of the column's own type: others would make numpy convert the whole column first.
+        return np.searchsorted(column, last.astype(column.dtype)) > np.searchsorted(
+            column, first.astype(column.dtype)
+        )
 
     def contains(self, passage: int, term: str) -> bool:
         term_id = self.vocabulary.get(term)

@@ -99,7 +99,7 @@ class PassageTable:
 
     def document_range(self, doc: int) -> tuple[int, int]:
         """The ids first … last − 1 of a document's passages (passages are stored document by document)."""
-        first, last = np.searchsorted(self.doc, [doc, doc + 1])
+        first, last = np.searchsorted(self.doc, np.array([doc, doc + 1], dtype=self.doc.dtype))
         return int(first), int(last)
 
     def paragraph_runs(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
