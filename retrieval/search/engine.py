@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -289,7 +289,7 @@ class SearchEngine:
         score = scores(candidates, weights)
         kept = np.flatnonzero(candidates.coverage >= weights.min_coverage)
         order = kept[np.lexsort((ids[kept], -score[kept]))]
-        ranked = [(float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order]
+        ranked = ((float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order.tolist())
         parts = {int(ids[i]): score_parts(candidates, int(i), weights) for i in order[: wanted * 4]}
         return self._non_overlapping(ranked, wanted, query.terms, parts=parts)
 
@@ -317,7 +317,7 @@ class SearchEngine:
 
     def _non_overlapping(
         self,
-        ranked: list[tuple[float, float, int]],
+        ranked: Iterable[tuple[float, float, int]],
         wanted: int,
         terms: list[str],
         relative: bool = True,

@@ -22,6 +22,7 @@ so that one weight means the same on any corpus:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from retrieval.corpus.document import Document
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
 from retrieval.search.places import PassagePlaces
-from retrieval.search.question import definition_patterns, question_phrases, standing_together
+from retrieval.search.question import defines, question_phrases, standing_together
 from retrieval.text.segment import is_cjk, merge_terms, stop_words
 
 
@@ -69,6 +70,7 @@ COLUMN = {name: i for i, name in enumerate(FEATURES)}
 TEXT_FEATURES = ("window", "proximity", "definition", "heading", "focus", "commitment")  # read from the text
 COVERAGE_FLOOR = 0.2  # under this coverage a candidate is no answer at any threshold tuning tries
 EXTRA_PER_DOCUMENT = 20  # best passages added as candidates from each named or best-matching document
+SEPARATOR = "\x00"  # between texts searched at once (a character no word holds)
 BEST_DOCUMENTS = 5  # documents (by whole-document BM25) whose best passages join the candidates
 
 
@@ -159,13 +161,17 @@ class Texts:
         self.spans = list(zip(doc.tolist(), start.tolist(), end.tolist(), strict=True))
         self.terms: dict[str, np.ndarray] = {}
         self.found: dict[str, np.ndarray] = {}
+        self.read: dict[int, str] = {}
 
     def __len__(self) -> int:
         return len(self.first)
 
     def text(self, row: int) -> str:
-        doc, start, end = self.spans[row]
-        return self.engine.folded[doc][start:end]
+        text = self.read.get(row)
+        if text is None:
+            doc, start, end = self.spans[row]
+            text = self.read[row] = self.engine.folded[doc][start:end]
+        return text
 
     def _holding(self, term: str) -> np.ndarray:
         if term not in self.terms:
@@ -195,6 +201,26 @@ class Texts:
         for form in forms:
             rows &= self.has(form)
         return np.flatnonzero(rows)
+
+
+def containing(texts: Sequence[str], words: Sequence[str]) -> np.ndarray:
+    """For each text (a row) and word (a column), whether the word occurs in the text (as
+    `word in text`): each word searched for once in all the texts joined, not text by text."""
+    found = np.zeros((len(texts), len(words)), dtype=bool)
+    joined = SEPARATOR.join(texts)
+    starts = list(itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+    for column, word in enumerate(words):
+        if not word or SEPARATOR in word:
+            found[:, column] = [word in text for text in texts]
+            continue
+        position = joined.find(word)
+        while position != -1:
+            row = bisect.bisect_right(starts, position) - 1
+            found[row, column] = True
+            if row + 1 == len(starts):
+                break
+            position = joined.find(word, starts[row + 1])
+    return found
 
 
 def paragraph_coverage(
@@ -237,7 +263,6 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     feature computed for all candidates at once."""
     idf, total = query.idf, query.total_idf or 1.0
     phrases = question_phrases(query.folded, query.terms)
-    definitions = definition_patterns(phrases)
     values = np.zeros((len(ids), len(FEATURES)))
     values[:, COLUMN["bm25"]] = bm25
     docs = engine.passages.doc[ids]
@@ -274,20 +299,18 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
             for row in texts.where((a, b)).tolist():
                 together[row] = standing_together(texts.text(row), a, b)
             rows[:, COLUMN["proximity"]] += np.where(together, min(idf[a], idf[b]), 0.0)
-    for pattern, phrase in definitions:
+    for phrase in phrases:
         defined = np.zeros(len(kept), dtype=bool)
         for row in texts.where(phrase).tolist():
-            defined[row] = pattern.search(texts.text(row)) is not None
+            defined[row] = defines(texts.text(row), phrase)
         weight = sum(idf[t] for t in phrase)
         rows[:, COLUMN["definition"]] = np.maximum(
             rows[:, COLUMN["definition"]], np.where(defined, weight, 0.0)
         )
     headings, heading_of = np.unique(engine.places.heading[mine], return_inverse=True)
-    heading_idf = [
-        sum(idf[t] for t in query.terms if t in engine.places.headings[heading])
-        for heading in headings.tolist()
-    ]
-    rows[:, COLUMN["heading"]] = np.array(heading_idf, dtype=np.float64)[heading_of.reshape(-1)]
+    titles = [engine.places.headings[heading] for heading in headings.tolist()]
+    heading_idf = containing(titles, query.terms) @ np.array([idf[t] for t in query.terms], dtype=np.float64)
+    rows[:, COLUMN["heading"]] = heading_idf[heading_of.reshape(-1)]
     for word in query.focus:
         if word not in query.words:
             rows[:, COLUMN["focus"]] += np.where(texts.has(word), idf[word], 0.0)
