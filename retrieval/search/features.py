@@ -323,8 +323,3 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     text_features = np.array([COLUMN[name] for name in TEXT_FEATURES])
     values[np.ix_(kept, text_features)] = rows[:, text_features]
     return Candidates(ids, values, coverage)
-
-
-def named_words(query: Query, doc: int) -> set[str]:
-    """The question's words that count as found in a document because they name it."""
-    return query.naming_words if doc in query.named else set()
