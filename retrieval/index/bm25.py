@@ -160,6 +160,43 @@ class BM25Index:
         term_ids = [self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary]
         return TopK(self.matrix, self.impacts, term_ids).search(k)
 
+    def _column(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The ascending passage ids holding a term and their weights (empty for a term the index lacks)."""
+        term_id = self.vocabulary.get(term)
+        if term_id is None:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        begin, end = self.matrix.indptr[term_id], self.matrix.indptr[term_id + 1]
+        return self.matrix.indices[begin:end], self.matrix.data[begin:end]
+
+    def scores_at(self, terms: Sequence[str], rows: np.ndarray) -> np.ndarray:
+        """`scores(terms)[rows]`, without a score for every passage: each term's postings are
+        looked up at the rows only (the same sums, in the same order)."""
+        result = np.zeros(len(rows))
+        for term in dict.fromkeys(terms):
+            column, weights = self._column(term)
+            if not len(column):
+                continue
+            at = np.minimum(np.searchsorted(column, rows.astype(column.dtype)), len(column) - 1)
+            result += np.where(column[at] == rows, weights[at].astype(np.float64), 0.0)
+        return result
+
+    def scores_in(self, terms: Sequence[str], first: int, last: int) -> np.ndarray:
+        """`scores(terms)[first:last]`, reading only the postings of passages first … last − 1."""
+        result = np.zeros(max(0, last - first))
+        for term in dict.fromkeys(terms):
+            column, weights = self._column(term)
+            begin, end = np.searchsorted(column, np.array([first, last], dtype=column.dtype))
+            result[column[begin:end] - first] += weights[begin:end].astype(np.float64)
+        return result
+
+    def holding(self, term: str, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+        """For each run of passages first[i] … last[i] − 1, whether one of them holds the term."""
+        column, _ = self._column(term)
+        # Needles of the column's own type: others would make numpy convert the whole column first.
+        return np.searchsorted(column, last.astype(column.dtype)) > np.searchsorted(
+            column, first.astype(column.dtype)
+        )
+
     def contains(self, passage: int, term: str) -> bool:
         term_id = self.vocabulary.get(term)
         if term_id is None:

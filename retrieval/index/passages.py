@@ -77,6 +77,8 @@ def document_passages(document: Document) -> DocumentPassages:
 class PassageTable:
     """All passages of an engine as four integer arrays, not a million small objects."""
 
+    _paragraph_keys: np.ndarray | None = None
+
     def __init__(self, parts: list[DocumentPassages]) -> None:
         rows = [(doc, *span) for doc, part in enumerate(parts) for span in part.spans]
         columns = np.array(rows, dtype=np.int32).reshape(-1, 4)
@@ -94,6 +96,20 @@ class PassageTable:
         table = cls.__new__(cls)
         table.doc, table.paragraph, table.start, table.end = doc, paragraph, start, end
         return table
+
+    def document_range(self, doc: int) -> tuple[int, int]:
+        """The ids first … last − 1 of a document's passages (passages are stored document by document)."""
+        first, last = np.searchsorted(self.doc, np.array([doc, doc + 1], dtype=self.doc.dtype))
+        return int(first), int(last)
+
+    def paragraph_runs(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each passage id, the ids first … last − 1 of every passage of its paragraph
+        (passages are stored paragraph by paragraph)."""
+        keys = self._paragraph_keys
+        if keys is None:  # computed on first use: (document, paragraph) of every passage, ascending
+            keys = self._paragraph_keys = (self.doc.astype(np.int64) << 32) | self.paragraph
+        wanted = keys[ids]
+        return np.searchsorted(keys, wanted, "left"), np.searchsorted(keys, wanted, "right")
 
     def __len__(self) -> int:
         return len(self.doc)

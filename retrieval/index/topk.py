@@ -106,11 +106,11 @@ class TopK:
             column[rows] = weights
             return column[passages].astype(np.float64)
         if len(rows) < len(passages):  # search the shorter list in the longer one
-            where = np.minimum(np.searchsorted(passages, rows), len(passages) - 1)
+            where = np.minimum(np.searchsorted(passages, rows.astype(passages.dtype)), len(passages) - 1)
             hit = passages[where] == rows
             found[where[hit]] = weights[hit]
         else:
-            where = np.minimum(np.searchsorted(rows, passages), len(rows) - 1)
+            where = np.minimum(np.searchsorted(rows, passages.astype(rows.dtype)), len(rows) - 1)
             hit = rows[where] == passages
             found[hit] = weights[where[hit]]
         return found

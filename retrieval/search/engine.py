@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -292,7 +292,7 @@ class SearchEngine:
         score = scores(candidates, weights)
         kept = np.flatnonzero(candidates.coverage >= weights.min_coverage)
         order = kept[np.lexsort((ids[kept], -score[kept]))]
-        ranked = [(float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order]
+        ranked = ((float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order.tolist())
         parts = {int(ids[i]): score_parts(candidates, int(i), weights) for i in order[: wanted * 4]}
         return self._non_overlapping(ranked, wanted, query.terms, parts=parts)
 
@@ -320,7 +320,7 @@ class SearchEngine:
 
     def _non_overlapping(
         self,
-        ranked: list[tuple[float, float, int]],
+        ranked: Iterable[tuple[float, float, int]],
         wanted: int,
         terms: list[str],
         relative: bool = True,
@@ -347,30 +347,8 @@ class SearchEngine:
         return chosen
 
     def coverage_parts(self, words: list[str]) -> dict[str, tuple[tuple[str, ...], list[str]]]:
-        """Each word with its spellings and its sub-words, as `coverage` takes them."""
+        """Each word with its spellings and its sub-words, as coverage takes them (`features.paragraph_coverage`)."""
         return {w: (spellings(w), sub_words(w)) for w in words}
-
-    def coverage(
-        self,
-        folded: str,
-        passage_id: int,
-        parts: dict[str, tuple[tuple[str, ...], list[str]]],
-        idf: dict[str, float],
-        covered: set[str] | frozenset[str] = frozenset(),
-    ) -> float:
-        """The idf mass of the question's words (the keys of `parts`, each with its spellings
-        and sub-words) found in a passage's paragraph (its span from `places`): a word (or a synonym) counts
-        whole; a compound word that is not there counts for the share of its sub-words that
-        are (班子成员, where only 班子 is: half), at half weight. The `covered` words (those
-        naming the passage's document) count whole."""
-        text = folded[self.places.paragraph_start[passage_id] : self.places.paragraph_end[passage_id]]
-        found = 0.0
-        for word, (forms, pieces) in parts.items():
-            if word in covered or says(text, forms):
-                found += idf[word]
-            elif pieces:
-                found += 0.5 * idf[word] * sum(piece in text for piece in pieces) / len(pieces)
-        return found
 
     def unmatched(self, hit: Hit, words: list[str]) -> list[str]:
         """The question's whole words that the hit's paragraph really lacks: not segmentation

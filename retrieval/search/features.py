@@ -22,6 +22,7 @@ so that one weight means the same on any corpus:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,8 +35,8 @@ from retrieval.corpus.document import Document
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
 from retrieval.search.places import PassagePlaces
-from retrieval.search.question import definition_patterns, question_phrases, standing_together
-from retrieval.text.segment import merge_terms
+from retrieval.search.question import defines, question_phrases, standing_together
+from retrieval.text.segment import is_cjk, merge_terms, stop_words
 
 
 class SearchEngine(Protocol):
@@ -53,15 +54,6 @@ class SearchEngine(Protocol):
 
     def coverage_parts(self, words: list[str]) -> dict[str, tuple[tuple[str, ...], list[str]]]: ...
 
-    def coverage(
-        self,
-        folded: str,
-        passage_id: int,
-        parts: dict[str, tuple[tuple[str, ...], list[str]]],
-        idf: dict[str, float],
-        covered: set[str] | frozenset[str] = ...,
-    ) -> float: ...
-
 
 FEATURES = (
     "bm25",
@@ -75,8 +67,10 @@ FEATURES = (
     "document",
 )
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
+TEXT_FEATURES = ("window", "proximity", "definition", "heading", "focus", "commitment")  # read from the text
 COVERAGE_FLOOR = 0.2  # under this coverage a candidate is no answer at any threshold tuning tries
 EXTRA_PER_DOCUMENT = 20  # best passages added as candidates from each named or best-matching document
+SEPARATOR = "\x00"  # between texts searched at once (a character no word holds)
 BEST_DOCUMENTS = 5  # documents (by whole-document BM25) whose best passages join the candidates
 
 
@@ -131,28 +125,152 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
         documents.update(np.argsort(-document_scores, kind="stable")[:BEST_DOCUMENTS].tolist())
     if not documents:
         return ids, bm25
-    scores = engine.index.scores(query.terms)
-    inside = np.flatnonzero(np.isin(engine.passages.doc, list(documents)) & (scores > 0))
-    extra = []
-    for doc in documents:
-        mine = inside[engine.passages.doc[inside] == doc]
-        extra.append(mine[np.argsort(-scores[mine], kind="stable")[:EXTRA_PER_DOCUMENT]])
-    added = np.setdiff1d(np.concatenate(extra), ids)
-    return np.concatenate([ids, added]), np.concatenate([bm25, scores[added]])
+    extra_ids, extra_scores = [], []
+    for doc in sorted(documents):  # a document's passages are one run of ids: only theirs are scored
+        first, last = engine.passages.document_range(doc)
+        scores = engine.index.scores_in(query.terms, first, last)
+        mine = np.flatnonzero(scores > 0)
+        best = mine[np.argsort(-scores[mine], kind="stable")[:EXTRA_PER_DOCUMENT]]
+        extra_ids.append(best + first)
+        extra_scores.append(scores[best])
+    every, every_score = np.concatenate(extra_ids), np.concatenate(extra_scores)
+    # A few hundred ids: sets beat numpy's sorting set operations here.
+    added = np.array(sorted(set(every.tolist()) - set(ids.tolist())), dtype=every.dtype)
+    order = np.argsort(every, kind="stable")
+    added_scores = every_score[order][np.searchsorted(every[order], added)]
+    return np.concatenate([ids, added]), np.concatenate([bm25, added_scores])
+
+
+class Texts:
+    """Which strings occur in many texts at once: text i is the folded text `spans` gives
+    it, whose sentences are those of the passages first[i] … last[i] − 1. What the index
+    holds decides most texts without reading them: a passage whose terms include the string
+    holds it, and one lacking a Chinese character of it (every one is an index term but the
+    stop words) does not. Only the rest are read: texts with every character of a word,
+    but not the word as a term."""
+
+    def __init__(
+        self,
+        engine: SearchEngine,
+        first: np.ndarray,
+        last: np.ndarray,
+        doc: np.ndarray,
+        start: np.ndarray,
+        end: np.ndarray,
+    ) -> None:
+        self.engine, self.first, self.last = engine, first, last
+        self.spans = list(zip(doc.tolist(), start.tolist(), end.tolist(), strict=True))
+        self.terms: dict[str, np.ndarray] = {}
+        self.found: dict[str, np.ndarray] = {}
+        self.read: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def text(self, row: int) -> str:
+        text = self.read.get(row)
+        if text is None:
+            doc, start, end = self.spans[row]
+            text = self.read[row] = self.engine.folded[doc][start:end]
+        return text
+
+    def _holding(self, term: str) -> np.ndarray:
+        if term not in self.terms:
+            self.terms[term] = self.engine.index.holding(term, self.first, self.last)
+        return self.terms[term]
+
+    def has(self, form: str) -> np.ndarray:
+        """For each text, whether `form` occurs in it (as `form in text`)."""
+        if form in self.found:
+            return self.found[form]
+        yes = self._holding(form).copy()
+        characters = [c for c in dict.fromkeys(form) if is_cjk(c) and c not in stop_words()]
+        if len(form) == 1 and characters:
+            self.found[form] = yes
+            return yes
+        unsure = ~yes
+        for character in characters:
+            unsure &= self._holding(character)
+        for row in np.flatnonzero(unsure).tolist():
+            yes[row] = form in self.text(row)
+        self.found[form] = yes
+        return yes
+
+    def where(self, forms: Sequence[str]) -> np.ndarray:
+        """The rows whose text holds every form (the only ones a pattern of them can match)."""
+        rows = np.ones(len(self), dtype=bool)
+        for form in forms:
+            rows &= self.has(form)
+        return np.flatnonzero(rows)
+
+
+def containing(texts: Sequence[str], words: Sequence[str]) -> np.ndarray:
+    """For each text (a row) and word (a column), whether the word occurs in the text (as
+    `word in text`): each word searched for once in all the texts joined, not text by text."""
+    found = np.zeros((len(texts), len(words)), dtype=bool)
+    joined = SEPARATOR.join(texts)
+    starts = list(itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+    for column, word in enumerate(words):
+        if not word or SEPARATOR in word:
+            found[:, column] = [word in text for text in texts]
+            continue
+        position = joined.find(word)
+        while position != -1:
+            row = bisect.bisect_right(starts, position) - 1
+            found[row, column] = True
+            if row + 1 == len(starts):
+                break
+            position = joined.find(word, starts[row + 1])
+    return found
+
+
+def paragraph_coverage(
+    engine: SearchEngine, query: Query, ids: np.ndarray, parts: dict[str, tuple[tuple[str, ...], list[str]]]
+) -> np.ndarray:
+    """The idf mass of the question's words (the keys of `parts`, each with its spellings and
+    sub-words) found in each candidate's paragraph: a word (or a synonym) counts whole; a
+    compound word that is not there counts for the share of its sub-words that are (班子成员,
+    where only 班子 is: half), at half weight. Words naming the passage's document count whole."""
+    first, last = engine.passages.paragraph_runs(ids)
+    paragraphs, row_of, inverse = np.unique(first, return_index=True, return_inverse=True)
+    passage = ids[row_of]
+    docs = engine.passages.doc[passage]
+    texts = Texts(
+        engine,
+        paragraphs,
+        last[row_of],
+        docs,
+        engine.places.paragraph_start[passage],
+        engine.places.paragraph_end[passage],
+    )
+    named = np.isin(docs, list(query.named)) if query.named else np.zeros(len(paragraphs), dtype=bool)
+    found = np.zeros(len(paragraphs))
+    for word, (forms, pieces) in parts.items():
+        says = named.copy() if word in query.naming_words else np.zeros(len(paragraphs), dtype=bool)
+        for form in forms:
+            says |= texts.has(form)
+        share: np.ndarray | float = 0.0
+        if pieces:
+            count = np.zeros(len(paragraphs), dtype=np.int64)
+            for piece in pieces:
+                count += texts.has(piece)
+            share = 0.5 * query.idf[word] * count / len(pieces)
+        found += np.where(says, query.idf[word], share)
+    return found[inverse.reshape(-1)]
 
 
 def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25: np.ndarray) -> Candidates:
-    """The feature matrix of the candidate passages `ids` (with their BM25 `bm25`)."""
+    """The feature matrix of the candidate passages `ids` (with their BM25 `bm25`), every
+    feature computed for all candidates at once."""
     idf, total = query.idf, query.total_idf or 1.0
     phrases = question_phrases(query.folded, query.terms)
-    definitions = definition_patterns(phrases)
     values = np.zeros((len(ids), len(FEATURES)))
     values[:, COLUMN["bm25"]] = bm25
     docs = engine.passages.doc[ids]
     naming = set(engine.scoring_terms([w for w in query.words if w in query.naming_words]))
     # In a named document every passage answers to its name: the rest tells them apart.
     if query.named and naming:
-        unnamed = engine.index.scores([t for t in query.terms if t not in naming])[ids]
+        unnamed = engine.index.scores_at([t for t in query.terms if t not in naming], ids)
         values[:, COLUMN["bm25"]] = np.where(np.isin(docs, list(query.named)), unnamed, bm25)
     if query.named:
         values[:, COLUMN["named"]] = total * np.isin(docs, list(query.named))
@@ -162,41 +280,46 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     if len(document_scores) > 1 and document_scores.max() > 0:
         values[:, COLUMN["document"]] = total * document_scores[docs] / document_scores.max()
     parts = engine.coverage_parts(query.words)
-    coverage = np.zeros(len(ids))
-    paragraph_found: dict[tuple[int, int], float] = {}
-    for row, passage_id in enumerate(ids.tolist()):
-        passage = engine.passages[passage_id]
-        folded = engine.folded[passage.doc]
-        key = (passage.doc, passage.paragraph)
-        if key not in paragraph_found:
-            paragraph_found[key] = engine.coverage(
-                folded, passage_id, parts, idf, named_words(query, passage.doc)
-            )
-        coverage[row] = paragraph_found[key] / total
-        if coverage[row] < COVERAGE_FLOOR:
-            continue  # never an answer: the text features are not worth computing
-        text = folded[passage.start : passage.end]
-        values[row, COLUMN["window"]] = sum(
-            idf[w] for w, (forms, _) in parts.items() if any(f in text for f in forms)
+    coverage = paragraph_coverage(engine, query, ids, parts) / total
+    # Under the floor a candidate is never an answer: its text features are not worth computing.
+    kept = np.flatnonzero(coverage >= COVERAGE_FLOOR)
+    if not len(kept):
+        return Candidates(ids, values, coverage)
+    passages = engine.passages
+    mine = ids[kept]
+    texts = Texts(engine, mine, mine + 1, passages.doc[mine], passages.start[mine], passages.end[mine])
+    rows = np.zeros((len(kept), len(FEATURES)))
+    for word, (forms, _) in parts.items():
+        says = np.zeros(len(kept), dtype=bool)
+        for form in forms:
+            says |= texts.has(form)
+        rows[:, COLUMN["window"]] += np.where(says, idf[word], 0.0)
+    for phrase in phrases:
+        for a, b in itertools.pairwise(phrase):
+            together = np.zeros(len(kept), dtype=bool)
+            for row in texts.where((a, b)).tolist():
+                together[row] = standing_together(texts.text(row), a, b)
+            rows[:, COLUMN["proximity"]] += np.where(together, min(idf[a], idf[b]), 0.0)
+    for phrase in phrases:
+        defined = np.zeros(len(kept), dtype=bool)
+        for row in texts.where(phrase).tolist():
+            defined[row] = defines(texts.text(row), phrase)
+        weight = sum(idf[t] for t in phrase)
+        rows[:, COLUMN["definition"]] = np.maximum(
+            rows[:, COLUMN["definition"]], np.where(defined, weight, 0.0)
         )
-        values[row, COLUMN["proximity"]] = sum(
-            min(idf[a], idf[b])
-            for phrase in phrases
-            for a, b in itertools.pairwise(phrase)
-            if standing_together(text, a, b)
-        )
-        values[row, COLUMN["definition"]] = max(
-            (sum(idf[t] for t in phrase) for pattern, phrase in definitions if pattern.search(text)),
-            default=0.0,
-        )
-        titles = engine.places.heading_text(passage_id)
-        values[row, COLUMN["heading"]] = sum(idf[t] for t in query.terms if t in titles)
-        values[row, COLUMN["focus"]] = sum(idf[w] for w in query.focus if w in text and w not in query.words)
-        if query.commitment:
-            values[row, COLUMN["commitment"]] = total * engine.commitments.weight(passage, query.stance)
+    headings, heading_of = np.unique(engine.places.heading[mine], return_inverse=True)
+    titles = [engine.places.headings[heading] for heading in headings.tolist()]
+    heading_idf = containing(titles, query.terms) @ np.array([idf[t] for t in query.terms], dtype=np.float64)
+    rows[:, COLUMN["heading"]] = heading_idf[heading_of.reshape(-1)]
+    for word in query.focus:
+        if word not in query.words:
+            rows[:, COLUMN["focus"]] += np.where(texts.has(word), idf[word], 0.0)
+    if query.commitment:
+        rows[:, COLUMN["commitment"]] = [
+            total * engine.commitments.weight(passages[passage_id], query.stance)
+            for passage_id in mine.tolist()
+        ]
+    text_features = np.array([COLUMN[name] for name in TEXT_FEATURES])
+    values[np.ix_(kept, text_features)] = rows[:, text_features]
     return Candidates(ids, values, coverage)
-
-
-def named_words(query: Query, doc: int) -> set[str]:
-    """The question's words that count as found in a document because they name it."""
-    return query.naming_words if doc in query.named else set()

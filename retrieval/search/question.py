@@ -82,11 +82,30 @@ def document_words(words: list[str]) -> list[str]:
     return [w for w in words if w in speech_words()]
 
 
-def definition_patterns(phrases: list[list[str]]) -> list[tuple[re.Pattern[str], list[str]]]:
-    """For each phrase, a pattern for the phrase followed by a definition marker: the
-    sentence that says what the phrase means or asks (提升效能，就要…)."""
-    gap = f".{{0,{PROXIMITY_GAP}}}?"
-    return [(re.compile(gap.join(map(re.escape, phrase)) + DEFINITION_MARKERS), phrase) for phrase in phrases]
+DEFINITION_MARKER_RE = re.compile(DEFINITION_MARKERS)
+
+
+def defines(text: str, phrase: list[str], gap: int = PROXIMITY_GAP) -> bool:
+    """Whether `text` defines a phrase: its words in order, at most `gap` characters (no line
+    break) between two, right followed by a definition marker (提升效能，就要…)."""
+
+    def rest(words: list[str], begin: int, end: int, gapped: bool = True) -> bool:
+        """Whether `words` follow from a position in begin … end (then the marker); with
+        `gapped`, nothing between begin and the first word may be a line break."""
+        if not words:
+            return DEFINITION_MARKER_RE.match(text, begin) is not None
+        first = words[0]
+        position = text.find(first, begin, end + len(first))
+        while position != -1:
+            if gapped and "\n" in text[begin:position]:
+                return False
+            after = position + len(first)
+            if rest(words[1:], after, after + gap):
+                return True
+            position = text.find(first, position + 1, end + len(first))
+        return False
+
+    return bool(phrase) and rest(phrase, 0, len(text), gapped=False)
 
 
 def rejoin_misjoined(

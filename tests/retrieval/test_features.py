@@ -3,6 +3,8 @@ computed by the engine, and the order of the two flips when the feature's weight
 
 from __future__ import annotations
 
+import itertools
+import random
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,8 @@ import pytest
 
 from retrieval.evaluate.tuning import record_candidates
 from retrieval.search.engine import SearchEngine
-from retrieval.search.features import COLUMN, FEATURES, Candidates
+from retrieval.search.features import COLUMN, COVERAGE_FLOOR, FEATURES, Candidates, Query, containing
+from retrieval.search.question import defines, question_phrases, standing_together
 from retrieval.search.scoring import Weights, default_weights, score_parts, scores
 
 FILLER = (
@@ -165,3 +168,91 @@ def test_every_feature_has_a_weight_and_score_parts_add_up(seed_engine: SearchEn
     for row in range(min(5, len(candidates.ids))):
         parts = score_parts(candidates, row, weights)
         assert sum(v for k, v in parts.items() if k != "coverage") == pytest.approx(total[row], abs=1e-3)
+
+
+def features_text_by_text(
+    engine: SearchEngine, query: Query, ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage and the text features read from each candidate's own text, one at a time."""
+    idf, total = query.idf, query.total_idf or 1.0
+    parts = engine.coverage_parts(query.words)
+    phrases = question_phrases(query.folded, query.terms)
+    values = np.zeros((len(ids), len(FEATURES)))
+    coverage = np.zeros(len(ids))
+    for row, passage_id in enumerate(ids.tolist()):
+        passage = engine.passages[passage_id]
+        folded = engine.folded[passage.doc]
+        paragraph = folded[
+            engine.places.paragraph_start[passage_id] : engine.places.paragraph_end[passage_id]
+        ]
+        named = query.naming_words if passage.doc in query.named else set()
+        found = 0.0
+        for word, (forms, pieces) in parts.items():
+            if word in named or any(form in paragraph for form in forms):
+                found += idf[word]
+            elif pieces:
+                found += 0.5 * idf[word] * sum(piece in paragraph for piece in pieces) / len(pieces)
+        coverage[row] = found / total
+        if coverage[row] < COVERAGE_FLOOR:
+            continue
+        text = folded[passage.start : passage.end]
+        values[row, COLUMN["window"]] = sum(
+            idf[w] for w, (forms, _) in parts.items() if any(f in text for f in forms)
+        )
+        values[row, COLUMN["proximity"]] = sum(
+            min(idf[a], idf[b])
+            for phrase in phrases
+            for a, b in itertools.pairwise(phrase)
+            if standing_together(text, a, b)
+        )
+        values[row, COLUMN["definition"]] = max(
+            (sum(idf[t] for t in phrase) for phrase in phrases if defines(text, phrase)), default=0.0
+        )
+        titles = engine.places.heading_text(passage_id)
+        values[row, COLUMN["heading"]] = sum(idf[t] for t in query.terms if t in titles)
+        values[row, COLUMN["focus"]] = sum(idf[w] for w in query.focus if w in text and w not in query.words)
+    return coverage, values
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "提升效能有什么要求",
+        "三专指什么",
+        "要主动接受哪些监督",
+        "班子成员的廉政责任",
+        "市长办公会议讲话的廉洁自律",
+        "2019年政府工作报告提出的GDP增长目标",
+        "怎样理解钉钉子精神",
+        "浙江保租房",
+    ],
+)
+def test_features_for_all_candidates_at_once_equal_those_read_text_by_text(
+    seed_engine: SearchEngine, question: str
+) -> None:
+    seen: list[tuple[Query, Candidates]] = []
+    ranked = seed_engine.candidates
+
+    def recording(query: Query) -> Candidates:
+        seen.append((query, ranked(query)))
+        return seen[-1][1]
+
+    seed_engine.candidates = recording  # type: ignore[method-assign]
+    try:
+        seed_engine.ask(question)
+    finally:
+        del seed_engine.candidates
+    [(query, candidates)] = seen
+    coverage, values = features_text_by_text(seed_engine, query, candidates.ids)
+    assert np.allclose(candidates.coverage, coverage, rtol=0, atol=1e-9)
+    for name in ("window", "proximity", "definition", "heading", "focus"):
+        assert np.allclose(candidates.column(name), values[:, COLUMN[name]], rtol=0, atol=1e-9), name
+
+
+def test_containing_finds_what_in_finds() -> None:
+    rng = random.Random(3)
+    for _ in range(300):
+        texts = ["".join(rng.choices("甲乙丙丁", k=rng.randint(0, 8))) for _ in range(rng.randint(0, 6))]
+        words = ["".join(rng.choices("甲乙丙丁", k=rng.randint(1, 3))) for _ in range(4)] + ["", "甲\x00乙"]
+        expected = np.array([[word in text for word in words] for text in texts], dtype=bool)
+        assert (containing(texts, words) == expected.reshape(len(texts), len(words))).all()

@@ -4,6 +4,8 @@ changes in the ranking: every ranking test also checks the order flips without t
 from __future__ import annotations
 
 import dataclasses
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -13,8 +15,10 @@ from retrieval.render import terminal as render
 from retrieval.search import engine as search
 from retrieval.search.engine import SearchEngine
 from retrieval.search.question import (
+    DEFINITION_MARKERS,
+    PROXIMITY_GAP,
     asked_part,
-    definition_patterns,
+    defines,
     focus_words,
     question_phrases,
     rejoin_misjoined,
@@ -53,9 +57,20 @@ def test_focus_words(question: str, words: list[str], focus: list[str], inside: 
         (["提升", "效能"], "全力提升效能，推动发展", False),
     ],
 )
-def test_definition_patterns(phrase: list[str], text: str, defined: bool) -> None:
-    [(pattern, _)] = definition_patterns([phrase])
-    assert bool(pattern.search(text)) is defined
+def test_defines(phrase: list[str], text: str, defined: bool) -> None:
+    assert defines(text, phrase) is defined
+
+
+def test_defines_as_the_pattern_of_the_phrase_and_a_marker_would() -> None:
+    """The phrase's words with at most PROXIMITY_GAP characters between two, then a marker."""
+    rng = random.Random(5)
+    alphabet = "提升效能，就要是即指的也“”。\n"
+    for _ in range(3000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 14)))
+        phrase = ["".join(rng.choices("提升效能", k=rng.randint(1, 2))) for _ in range(rng.randint(1, 3))]
+        gap = f".{{0,{PROXIMITY_GAP}}}?"
+        pattern = re.compile(gap.join(map(re.escape, phrase)) + DEFINITION_MARKERS)
+        assert defines(text, phrase) is bool(pattern.search(text)), (text, phrase)
 
 
 def test_rejoin_gives_a_character_back_to_its_neighbour() -> None:
