@@ -58,6 +58,7 @@ class ElementRules:
     system: re.Pattern[str]
     generic: frozenset[str]
     generic_words: re.Pattern[str]
+    not_in_name: re.Pattern[str]
     shortest: int
     category: re.Pattern[str]
     category_verbs: re.Pattern[str]
@@ -78,7 +79,7 @@ def element_rules() -> ElementRules:
     number, unit = q["number"], _longest_first(q["unit"])
     quantity = (
         f"(?:(?:{q['bound']})\\s*)?{number}(?:\\s*(?:{unit}))?(?:{q['range']}{number})?\\s*(?:{unit})"
-        f"(?![民口员])(?:{q['qualifier']})?|{'|'.join(_words(q['words']))}"
+        f"(?!(?<=人)(?:{q['not_after_person']}))(?:{q['qualifier']})?|{'|'.join(_words(q['words']))}"
     )
     p = data["programme"]
     verbs, suffixes = _longest_first(p["verb"]), "|".join(_words(p["suffix"]))
@@ -94,6 +95,7 @@ def element_rules() -> ElementRules:
         system=re.compile(p["system"]),
         generic=frozenset(_words(p["generic"])),
         generic_words=re.compile(p["generic_words"]),
+        not_in_name=re.compile(p["not_in_name"]),
         shortest=int(p["shortest"]),
         category=re.compile(f"(?:{p['category']})$"),
         category_verbs=re.compile(f"^(?:{p['category_verbs']})"),
@@ -131,7 +133,12 @@ def quantities(folded: str, original: str) -> list[tuple[int, str]]:
 def _is_generic(name: str) -> bool:
     rules = element_rules()
     core = rules.generic_words.sub("", name).strip()
-    return core in rules.generic or len(core) < rules.shortest or "的" in name
+    return (
+        core in rules.generic
+        or len(core) < rules.shortest
+        or "的" in name
+        or bool(rules.not_in_name.search(name))
+    )
 
 
 def _is_category(match: re.Match[str]) -> bool:

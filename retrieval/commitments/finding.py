@@ -266,7 +266,14 @@ def sentence_statement(
         return None
     statement = _statement(document, paragraph, start, original, found, kind, marker, place)
     if kind == DEADLINE and statement.horizon == elements.LATER:
-        return None  # 到二〇三五年基本建成…: a vision beyond the plan period
+        # 到二〇三五年基本建成…: a vision beyond the plan period. What else the sentence holds
+        # still counts (制定2030年前碳排放达峰行动方案 is a plan drawn up now): the date is then
+        # part of a name, no deadline.
+        found["when"] = []
+        kind = _kind(found, bound, place.plan)
+        if kind is None:
+            return None
+        statement = _statement(document, paragraph, start, original, found, kind, marker, place)
     return statement
 
 
