@@ -46,6 +46,7 @@ class Rules:
     plan_not_title: re.Pattern[str]
     owner_obligation: re.Pattern[str]
     fields: dict[str, re.Pattern[str]]
+    undated: re.Pattern[str]
     question: re.Pattern[str]
 
 
@@ -62,6 +63,7 @@ def rules() -> Rules:
         plan_not_title=re.compile(data["plan_part"]["not_title"]),
         owner_obligation=re.compile(data["owner_obligation"]),
         fields={name: _alternatives(data[rule]) for name, rule in SCANNED.items()},
+        undated=re.compile(data["deadline_undated"]),
         question=_alternatives(data["question"]),
     )
 
@@ -236,6 +238,8 @@ def sentence_statement(
     found = {
         name: _found(scan.within(spans, start, end), original, start) for name, spans in scan.fields.items()
     }
+    dated = [(at, text) for at, text in found["when"] if not rules().undated.fullmatch(fold(text))]
+    found["when"] = dated or found["when"]  # 如期实现2030年前…: the date is the deadline
     found["how_much"] = elements.quantities(folded, original)
     if place.review:
         return (

@@ -150,6 +150,9 @@ def test_exhortations_questions_and_quoted_names_are_not_commitments(engine):
         ("宁波舟山港集装箱吞吐量达到4500万标箱", ["4500万标箱"]),
         ("产业规模分别达1.28万亿、8200亿元", ["1.28万亿", "8200亿元"]),
         ("落实不少于一年监测期要求", ["不少于一年"]),
+        ("推进卡阳、松如沟等14个750千伏电网工程", ["14个"]),  # a voltage class names a line
+        ("新增劳动力平均受教育年限达到14.2年", ["14.2年"]),
+        ("办好46项民生实事", ["46项"]),
     ],
 )
 def test_quantities_are_numbers_with_units_never_a_name(text, expected):
@@ -172,6 +175,10 @@ def test_quantities_are_numbers_with_units_never_a_name(text, expected):
         ("推进国贸中心等重大项目建设", True),  # projects named by example
         ("探索编制全口径政府投资计划", False),  # only explored
         ("编制了《青海省国民经济和社会发展第十五个五年规划纲要（草案）》", False),  # a title, a deed done
+        ("加快国家数字经济创新发展试验区建设", False),  # a zone built, no programme
+        ("深化非法金融活动全链条治理", False),  # what is fought
+        ("广泛开展全民健身活动", False),  # a kind of activity, named by who takes part
+        ("扎实开展党史学习教育", True),  # a study campaign
     ],
 )
 def test_named_programmes_and_what_is_not_one(text, named):
