@@ -69,6 +69,7 @@ class ElementRules:
     this_year: re.Pattern[str]
     plan_period: re.Pattern[str]
     year: re.Pattern[str]
+    result_period: tuple[tuple[str, re.Pattern[str]], ...]
     stance_question: tuple[tuple[int, re.Pattern[str]], ...]
 
 
@@ -106,6 +107,7 @@ def element_rules() -> ElementRules:
         this_year=re.compile(horizon["this_year"]),
         plan_period=re.compile(horizon["plan_period"]),
         year=re.compile(horizon["year"]),
+        result_period=tuple((period, re.compile(words)) for period, words in data["result_period"].items()),
         stance_question=tuple((int(sign), re.compile(words)) for sign, words in data["stance_question"]),
     )
 
@@ -232,6 +234,22 @@ def action_phrase(original: str, anchor: int, dates: list[tuple[int, str]]) -> t
 def is_check(clause: str) -> bool:
     """Whether a clause only checks something (年底我们要检查)."""
     return bool(element_rules().check.search(clause))
+
+
+def result_period(folded: str, current: str) -> str:
+    """The period a review sentence's results are of: the horizon the last period word in it
+    names (这五年 → plan_period, 一年来 → "" for last year), else the current one of its part."""
+    last = max(
+        (
+            (m.start(), period)
+            for period, words in element_rules().result_period
+            for m in words.finditer(folded)
+        ),
+        default=None,
+    )
+    if last is None:
+        return current
+    return PLAN_PERIOD if last[1] == PLAN_PERIOD else ""
 
 
 def question_stance(question_folded: str) -> int:

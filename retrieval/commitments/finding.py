@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -328,10 +328,13 @@ def document_statements(document: Document) -> list[Commitment]:
     number, in text order."""
     found: list[Commitment] = []
     scan = Scan(document)
+    period, period_section = "", None  # the period a review part's results are of, by part
     for paragraph in document.paragraphs:
         if not paragraph.indexed:
             continue
         section = document.section(paragraph.section)
+        if paragraph.section != period_section:
+            period, period_section = "", paragraph.section
         place = Place(
             plan=is_plan_part(document, paragraph),
             review=is_review_part(document, paragraph),
@@ -339,15 +342,38 @@ def document_statements(document: Document) -> list[Commitment]:
             year=document.meta.year,
         )
         for start, end in paragraph.sentences:
+            # 这五年…: the results of a review part are of the plan period just ended from a
+            # word that names it on, until a word names last year again (一年来).
+            sentence_period = elements.result_period(scan.folded[start:end], period)
+            if place.review:
+                period = sentence_period
             statement = sentence_statement(document, paragraph, start, end, place, scan)
             if statement is not None:
-                found.append(statement)
+                found.append(
+                    replace(statement, horizon=sentence_period) if statement.kind == RESULT else statement
+                )
     return found
 
 
 def document_commitments(document: Document) -> list[Commitment]:
     """Every commitment sentence of a document, in text order."""
     return [c for c in document_statements(document) if c.is_commitment]
+
+
+def statement_stance(statement: Commitment) -> int:
+    """The question stance a statement answers: +1 a commitment, +2 one of the plan period;
+    -1 a result of last year, -2 one of the plan period just ended."""
+    span = 2 if statement.horizon in (elements.PLAN_PERIOD, elements.LATER) else 1
+    return -span if statement.kind == RESULT else span
+
+
+def _answers(kind: int, stance: int) -> bool:
+    """Whether a statement of this stance answers a question of that one: the same sign, and
+    for a question naming a period (±2 the five-year plan, ±3 the year) that period's only."""
+    if (kind < 0) != (stance < 0):
+        return False
+    asked = abs(stance)
+    return asked == 1 or (asked == 2) == (abs(kind) == 2)
 
 
 @dataclass
@@ -357,7 +383,8 @@ class CommitmentIndex:
 
     by_document: list[list[Commitment]] = field(default_factory=list)
     others: list[list[Commitment]] = field(default_factory=list)  # forecasts and past results
-    spans: dict[tuple[int, int], list[tuple[int, int, bool]]] = field(default_factory=dict)
+    # (start, end, kind asked for) of the commitment and result sentences of each paragraph
+    spans: dict[tuple[int, int], list[tuple[int, int, int]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, by_document: list[list[Commitment]]) -> CommitmentIndex:
@@ -371,22 +398,26 @@ class CommitmentIndex:
             for statement in statements:
                 if statement.is_commitment or statement.kind == RESULT:
                     index.spans.setdefault((doc, statement.paragraph), []).append(
-                        (statement.start, statement.end, statement.kind == RESULT)
+                        (statement.start, statement.end, statement_stance(statement))
                     )
         return index
 
     def weight(self, passage: Passage, stance: int = 0) -> float:
         """1 for a passage that opens with a sentence of the kind asked for, 0.5 for one that
         holds one further on, else 0. The kind asked for: a commitment; a past result when the
-        question asks what was achieved (stance -1). A question that asks for one of the two
-        (stance ±1) also pushes down a passage holding only the other: -1 or -0.5 likewise."""
+        question asks what was achieved (stance < 0). A question that asks for one of the two
+        (stance ≠ 0) also pushes down a passage holding only the other: -1 or -0.5 likewise.
+        A question naming a period (±2: 这五年, “十五五”; ±3: 去年, 今年) asks for the results or
+        goals of that period; those of the other period count neither way."""
         spans = self.spans.get((passage.doc, passage.paragraph))
         if not spans:
             return 0.0
-        wanted = self._share(passage, [(s, e) for s, e, result in spans if result == (stance < 0)])
-        if wanted or not stance:
+        if not stance:
+            return self._share(passage, [(s, e) for s, e, kind in spans if kind > 0])
+        wanted = self._share(passage, [(s, e) for s, e, kind in spans if _answers(kind, stance)])
+        if wanted:
             return wanted
-        return -self._share(passage, [(s, e) for s, e, result in spans if result != (stance < 0)])
+        return -self._share(passage, [(s, e) for s, e, kind in spans if (kind < 0) != (stance < 0)])
 
     @staticmethod
     def _share(passage: Passage, spans: list[tuple[int, int]]) -> float:

@@ -67,7 +67,12 @@ def labelled_corpus(tmp_path_factory) -> list:
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> dict[str, list]:
     """Statements of reports the tests quote (none of them labelled by kind)."""
-    names = ["2024_国务院_政府工作报告", "2025_国务院_政府工作报告", "2026_浙江省_政府工作报告"]
+    names = [
+        "2024_国务院_政府工作报告",
+        "2025_国务院_政府工作报告",
+        "2026_浙江省_政府工作报告",
+        "2026_安徽省_政府工作报告",
+    ]
     documents = copied_corpus(tmp_path_factory.mktemp("reports"), {f"gov-reports/{n}" for n in names})
     return {d.doc_id.rsplit("/", 1)[-1][:7]: document_statements(d) for d in documents}
 
@@ -288,12 +293,15 @@ def test_other_questions(question):
 @pytest.mark.parametrize(
     ("question", "stance"),
     [
-        ("宁波舟山港今年集装箱吞吐量目标", 1),
-        ("城镇新增就业目标是多少", 1),
-        ("安徽今年城镇新增就业计划", 1),
-        ("宁波舟山港去年集装箱吞吐量完成多少", -1),
-        ("粮食产量增长了多少", -1),
-        ("今年要完成哪些任务", 1),  # a coming time decides before an achievement verb
+        ("宁波舟山港今年集装箱吞吐量目标", 3),  # a goal of this year
+        ("城镇新增就业目标是多少", 1),  # a goal of no named period
+        ("安徽今年城镇新增就业计划", 3),
+        ("宁波舟山港去年集装箱吞吐量完成多少", -3),  # a result of last year
+        ("粮食产量增长了多少", -1),  # a result of no named period
+        ("江苏省地区生产总值达到多少万亿元", -1),
+        ("过去五年城镇新增就业累计多少", -2),  # a result of the five-year plan
+        ("“十五五”时期粮食产量目标", 2),  # a goal of the new five-year plan
+        ("今年要完成哪些任务", 3),  # a coming time decides before an achievement verb
         ("目标导向要求我们做什么", 0),  # 目标 modifies 导向: no goal asked for
         ("如何带好队伍", 0),
     ],
@@ -325,6 +333,20 @@ def test_boost_only_for_commitment_questions(engine):
     assert all(hit.start in starts for hit in flagged)
     assert flagged[0].score > plain[0].score and flagged[0].start == plain[0].start
     assert engine.ask("常务会", top=3).hits == plain
+
+
+def test_results_know_their_period(reports):
+    """A review part tells of last year, then of the five years (这五年…): each result keeps the
+    period its part last named."""
+    assert holding(reports["2026_安徽"], "粮食产量838.6亿斤").horizon == ""  # last year
+    five_years = holding(reports["2026_安徽"], "粮食产量稳定在800亿斤以上")
+    assert five_years.kind == "result" and five_years.horizon == "plan_period"
+
+
+def test_a_question_naming_a_year_takes_that_years_result(tmp_path):
+    copied_corpus(tmp_path, {"gov-reports/2026_安徽省_政府工作报告"})
+    engine = SearchEngine(load_corpus(tmp_path))
+    assert "838.6亿斤" in engine.ask("安徽去年粮食产量达到多少", top=1).hits[0].quote
 
 
 def test_target_and_result_questions_rank_their_kind_first(tmp_path):
