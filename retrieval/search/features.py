@@ -133,10 +133,15 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
         return ids, bm25
     scores = engine.index.scores(query.terms)
     inside = np.flatnonzero(np.isin(engine.passages.doc, list(documents)) & (scores > 0))
+    # In a named document the passages that say its name (山东) are no better for it: its best
+    # are those holding the other words.
+    naming = set(engine.scoring_terms([w for w in query.words if w in query.naming_words]))
+    unnamed = engine.index.scores([t for t in query.terms if t not in naming]) if naming else scores
     extra = []
     for doc in documents:
         mine = inside[engine.passages.doc[inside] == doc]
-        extra.append(mine[np.argsort(-scores[mine], kind="stable")[:EXTRA_PER_DOCUMENT]])
+        by = unnamed if doc in query.named else scores
+        extra.append(mine[np.lexsort((-scores[mine], -by[mine]))[:EXTRA_PER_DOCUMENT]])
     added = np.setdiff1d(np.concatenate(extra), ids)
     return np.concatenate([ids, added]), np.concatenate([bm25, scores[added]])
 

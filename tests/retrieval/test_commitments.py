@@ -19,6 +19,8 @@ from retrieval.commitments.finding import (
 from retrieval.corpus.loading import load_corpus
 from retrieval.evaluate.commitments import score_kinds, score_labels
 from retrieval.render.commitments import commitments_text, listed_commitments, parse_filter
+from retrieval.search import engine as engine_module
+from retrieval.search import features as features_module
 from retrieval.search.engine import SearchEngine
 from retrieval.search.features import Query
 from retrieval.text.normalize import fold
@@ -347,6 +349,27 @@ def test_a_question_naming_a_year_takes_that_years_result(tmp_path):
     copied_corpus(tmp_path, {"gov-reports/2026_安徽省_政府工作报告"})
     engine = SearchEngine(load_corpus(tmp_path))
     assert "838.6亿斤" in engine.ask("安徽去年粮食产量达到多少", top=1).hits[0].quote
+
+
+def test_a_named_reports_passages_without_its_name_are_candidates(tmp_path, monkeypatch):
+    """山东去年城镇新增就业: the passage with the figure does not say 山东; passages saying it
+    must not crowd it out of the named report's candidates (few of them here, as among the
+    whole corpus's)."""
+    monkeypatch.setattr(features_module, "EXTRA_PER_DOCUMENT", 6)
+    seen: list = []
+
+    def spy(engine, query, limit):
+        ids, bm25 = features_module.candidate_ids(engine, query, 1)
+        seen.extend(
+            engine.documents[p.doc].text[p.start : p.end] for p in map(engine.passages.__getitem__, ids)
+        )
+        return ids, bm25
+
+    monkeypatch.setattr(engine_module, "candidate_ids", spy)
+    names = ["山东省", "江苏省", "浙江省", "安徽省", "福建省", "广东省"]
+    copied_corpus(tmp_path, {f"gov-reports/2026_{name}_政府工作报告" for name in names})
+    SearchEngine(load_corpus(tmp_path)).ask("山东去年城镇新增就业完成了多少", top=1)
+    assert seen and any("124.9万人" in text for text in seen), seen
 
 
 def test_target_and_result_questions_rank_their_kind_first(tmp_path):
