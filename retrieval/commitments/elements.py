@@ -56,6 +56,7 @@ class ElementRules:
     quoted_programme: re.Pattern[str]
     law: re.Pattern[str]
     system: re.Pattern[str]
+    designation: re.Pattern[str]
     generic: frozenset[str]
     generic_words: re.Pattern[str]
     not_in_name: re.Pattern[str]
@@ -65,6 +66,7 @@ class ElementRules:
     check: re.Pattern[str]
     directive_action: re.Pattern[str]
     forecast: re.Pattern[str]
+    explains: re.Pattern[str]
     result: re.Pattern[str]
     this_year: re.Pattern[str]
     plan_period: re.Pattern[str]
@@ -94,6 +96,7 @@ def element_rules() -> ElementRules:
         quoted_programme=re.compile(f"(?:{verbs})[^，,。；;：:！!？?]{{0,20}}?(?P<name>{p['quoted']})"),
         law=re.compile(p["law"]),
         system=re.compile(p["system"]),
+        designation=re.compile(p["designation"]),
         generic=frozenset(_words(p["generic"])),
         generic_words=re.compile(p["generic_words"]),
         not_in_name=re.compile(p["not_in_name"]),
@@ -103,6 +106,7 @@ def element_rules() -> ElementRules:
         check=re.compile(data["check"]),
         directive_action=re.compile("|".join(f"(?:{item})" for item in data["directive_action"])),
         forecast=re.compile(data["forecast"]),
+        explains=re.compile(data["explains"]),
         result=re.compile(data["result"]),
         this_year=re.compile(horizon["this_year"]),
         plan_period=re.compile(horizon["plan_period"]),
@@ -162,7 +166,7 @@ def programmes(folded: str, original: str) -> list[tuple[int, str]]:
         for m in pattern.finditer(untitled):
             if pattern is rules.quoted_programme or not (_is_generic(m.group("name")) or _is_category(m)):
                 found.append((m.start(), original[m.start() : m.end()]))
-    for pattern in (rules.law, rules.system):
+    for pattern in (rules.law, rules.system, rules.designation):
         found += [(m.start(), original[m.start() : m.end()]) for m in pattern.finditer(folded)]
     return _distinct(found)
 
@@ -180,6 +184,11 @@ def directive_actions(folded: str, original: str) -> list[tuple[int, str]]:
 def is_forecast(folded: str) -> bool:
     """预计今年高校毕业生超过1170万人: what the speaker expects, not a pledge."""
     return bool(element_rules().forecast.search(folded))
+
+
+def explains_target(folded: str) -> bool:
+    """经济增长预期目标为5%左右，考虑了…: the reasons for a target already set, not a pledge."""
+    return bool(element_rules().explains.search(folded))
 
 
 def reports_result(folded: str) -> bool:

@@ -238,8 +238,8 @@ def sentence_statement(
     found = {
         name: _found(scan.within(spans, start, end), original, start) for name, spans in scan.fields.items()
     }
-    dated = [(at, text) for at, text in found["when"] if not rules().undated.fullmatch(fold(text))]
-    found["when"] = dated or found["when"]  # 如期实现2030年前…: the date is the deadline
+    # 如期, 限期 give no date: 如期实现2030年前… has the deadline 2030年前, 如期实现 alone none
+    found["when"] = [(at, text) for at, text in found["when"] if not rules().undated.fullmatch(fold(text))]
     found["how_much"] = elements.quantities(folded, original)
     if place.review:
         return (
@@ -258,6 +258,8 @@ def sentence_statement(
         marker = _inherited_obligation(document, paragraph, start) or ("工作安排" if place.plan else None)
     if marker is None and found["action"]:
         marker = found["action"][0][1]
+    if elements.explains_target(folded):
+        return None  # 预期目标为5%左右，考虑了…: the reasons for a target, not a pledge
     if found["how_much"] and elements.is_forecast(folded):
         return _statement(document, paragraph, start, original, found, FORECAST, "", place)
     if found["how_much"] and elements.reports_result(folded) and not obligation and "今年" not in folded:

@@ -186,6 +186,7 @@ def test_quantities_are_numbers_with_units_never_a_name(text, expected):
         ("深化非法金融活动全链条治理", False),  # what is fought
         ("广泛开展全民健身活动", False),  # a kind of activity, named by who takes part
         ("扎实开展党史学习教育", True),  # a study campaign
+        ("支持襄阳争创国家农业高新技术产业示范区", True),  # a national designation sought
     ],
 )
 def test_named_programmes_and_what_is_not_one(text, named):
@@ -201,6 +202,9 @@ def test_report_kinds_fields_and_horizons(reports):
     assert holding(reports["2024_国务"], "城镇新增就业1200万人以上").kind == "target"
     growth = [s for s in reports["2024_国务"] if "增长5.2%" in s.text]
     assert growth and all(s.kind == "result" for s in growth)  # last year's result, not a pledge
+    assert not [
+        s for s in reports["2024_国务"] if "经济增长预期目标为5%左右，考虑了" in s.text
+    ]  # its reasons
     pilot = holding(reports["2025_国务"], "第二轮土地承包到期后再延长30年试点")
     assert pilot.kind == "programme" and pilot.how_much == () and "延长30年试点" in pilot.programmes[0]
     assert holding(reports["2025_国务"], "实施提振消费专项行动。").programmes == ("实施提振消费专项行动",)
