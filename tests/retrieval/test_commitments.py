@@ -160,6 +160,10 @@ def test_exhortations_questions_and_quoted_names_are_not_commitments(engine):
         ("推进卡阳、松如沟等14个750千伏电网工程", ["14个"]),  # a voltage class names a line
         ("新增劳动力平均受教育年限达到14.2年", ["14.2年"]),
         ("办好46项民生实事", ["46项"]),
+        ("新建750千伏和330千伏电网工程", []),
+        ("认真落实国务院关于鼓励引导民间投资新36条", []),  # a document named by its count
+        ("推动优化工商业电价机制12条举措落地见效", []),
+        ("打通50条断头路", ["50条"]),
     ],
 )
 def test_quantities_are_numbers_with_units_never_a_name(text, expected):
