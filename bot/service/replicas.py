@@ -178,14 +178,20 @@ class Replicas:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        # A blocking read on a connection to a Redis that was killed and restarted can outlive its
+        # cancellation: wait one blocking read at most, then close the clients under it.
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=BLOCK_SECONDS + 1)
         with contextlib.suppress(RedisError, OSError):
             await self.quick.delete(REPLICA_PREFIX + self.replica)
         for client in (self.quick, self.blocking):
             with contextlib.suppress(RedisError, OSError):
                 await client.aclose()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=1.0)
+        for task in self._tasks:
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: a task's last error is no news at stop
 
     def fallback(self, what: str, err: BaseException) -> None:
         """Count a use of Redis that failed; warn once per outage."""

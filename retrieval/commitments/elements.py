@@ -56,18 +56,22 @@ class ElementRules:
     quoted_programme: re.Pattern[str]
     law: re.Pattern[str]
     system: re.Pattern[str]
+    designation: re.Pattern[str]
     generic: frozenset[str]
     generic_words: re.Pattern[str]
+    not_in_name: re.Pattern[str]
     shortest: int
     category: re.Pattern[str]
     category_verbs: re.Pattern[str]
     check: re.Pattern[str]
     directive_action: re.Pattern[str]
     forecast: re.Pattern[str]
+    explains: re.Pattern[str]
     result: re.Pattern[str]
     this_year: re.Pattern[str]
     plan_period: re.Pattern[str]
     year: re.Pattern[str]
+    result_period: tuple[tuple[str, re.Pattern[str]], ...]
     stance_question: tuple[tuple[int, re.Pattern[str]], ...]
 
 
@@ -78,7 +82,7 @@ def element_rules() -> ElementRules:
     number, unit = q["number"], _longest_first(q["unit"])
     quantity = (
         f"(?:(?:{q['bound']})\\s*)?{number}(?:\\s*(?:{unit}))?(?:{q['range']}{number})?\\s*(?:{unit})"
-        f"(?![民口员])(?:{q['qualifier']})?|{'|'.join(_words(q['words']))}"
+        f"(?!(?<=人)(?:{q['not_after_person']}))(?:{q['qualifier']})?|{'|'.join(_words(q['words']))}"
     )
     p = data["programme"]
     verbs, suffixes = _longest_first(p["verb"]), "|".join(_words(p["suffix"]))
@@ -92,18 +96,22 @@ def element_rules() -> ElementRules:
         quoted_programme=re.compile(f"(?:{verbs})[^，,。；;：:！!？?]{{0,20}}?(?P<name>{p['quoted']})"),
         law=re.compile(p["law"]),
         system=re.compile(p["system"]),
+        designation=re.compile(p["designation"]),
         generic=frozenset(_words(p["generic"])),
         generic_words=re.compile(p["generic_words"]),
+        not_in_name=re.compile(p["not_in_name"]),
         shortest=int(p["shortest"]),
         category=re.compile(f"(?:{p['category']})$"),
         category_verbs=re.compile(f"^(?:{p['category_verbs']})"),
         check=re.compile(data["check"]),
         directive_action=re.compile("|".join(f"(?:{item})" for item in data["directive_action"])),
         forecast=re.compile(data["forecast"]),
+        explains=re.compile(data["explains"]),
         result=re.compile(data["result"]),
         this_year=re.compile(horizon["this_year"]),
         plan_period=re.compile(horizon["plan_period"]),
         year=re.compile(horizon["year"]),
+        result_period=tuple((period, re.compile(words)) for period, words in data["result_period"].items()),
         stance_question=tuple((int(sign), re.compile(words)) for sign, words in data["stance_question"]),
     )
 
@@ -131,7 +139,12 @@ def quantities(folded: str, original: str) -> list[tuple[int, str]]:
 def _is_generic(name: str) -> bool:
     rules = element_rules()
     core = rules.generic_words.sub("", name).strip()
-    return core in rules.generic or len(core) < rules.shortest or "的" in name
+    return (
+        core in rules.generic
+        or len(core) < rules.shortest
+        or "的" in name
+        or bool(rules.not_in_name.search(name))
+    )
 
 
 def _is_category(match: re.Match[str]) -> bool:
@@ -153,7 +166,7 @@ def programmes(folded: str, original: str) -> list[tuple[int, str]]:
         for m in pattern.finditer(untitled):
             if pattern is rules.quoted_programme or not (_is_generic(m.group("name")) or _is_category(m)):
                 found.append((m.start(), original[m.start() : m.end()]))
-    for pattern in (rules.law, rules.system):
+    for pattern in (rules.law, rules.system, rules.designation):
         found += [(m.start(), original[m.start() : m.end()]) for m in pattern.finditer(folded)]
     return _distinct(found)
 
@@ -171,6 +184,11 @@ def directive_actions(folded: str, original: str) -> list[tuple[int, str]]:
 def is_forecast(folded: str) -> bool:
     """预计今年高校毕业生超过1170万人: what the speaker expects, not a pledge."""
     return bool(element_rules().forecast.search(folded))
+
+
+def explains_target(folded: str) -> bool:
+    """经济增长预期目标为5%左右，考虑了…: the reasons for a target already set, not a pledge."""
+    return bool(element_rules().explains.search(folded))
 
 
 def reports_result(folded: str) -> bool:
@@ -225,6 +243,22 @@ def action_phrase(original: str, anchor: int, dates: list[tuple[int, str]]) -> t
 def is_check(clause: str) -> bool:
     """Whether a clause only checks something (年底我们要检查)."""
     return bool(element_rules().check.search(clause))
+
+
+def result_period(folded: str, current: str) -> str:
+    """The period a review sentence's results are of: the horizon the last period word in it
+    names (这五年 → plan_period, 一年来 → "" for last year), else the current one of its part."""
+    last = max(
+        (
+            (m.start(), period)
+            for period, words in element_rules().result_period
+            for m in words.finditer(folded)
+        ),
+        default=None,
+    )
+    if last is None:
+        return current
+    return PLAN_PERIOD if last[1] == PLAN_PERIOD else ""
 
 
 def question_stance(question_folded: str) -> int:

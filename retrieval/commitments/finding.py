@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -46,6 +46,7 @@ class Rules:
     plan_not_title: re.Pattern[str]
     owner_obligation: re.Pattern[str]
     fields: dict[str, re.Pattern[str]]
+    undated: re.Pattern[str]
     question: re.Pattern[str]
 
 
@@ -62,6 +63,7 @@ def rules() -> Rules:
         plan_not_title=re.compile(data["plan_part"]["not_title"]),
         owner_obligation=re.compile(data["owner_obligation"]),
         fields={name: _alternatives(data[rule]) for name, rule in SCANNED.items()},
+        undated=re.compile(data["deadline_undated"]),
         question=_alternatives(data["question"]),
     )
 
@@ -236,6 +238,8 @@ def sentence_statement(
     found = {
         name: _found(scan.within(spans, start, end), original, start) for name, spans in scan.fields.items()
     }
+    # 如期, 限期 give no date: 如期实现2030年前… has the deadline 2030年前, 如期实现 alone none
+    found["when"] = [(at, text) for at, text in found["when"] if not rules().undated.fullmatch(fold(text))]
     found["how_much"] = elements.quantities(folded, original)
     if place.review:
         return (
@@ -254,6 +258,8 @@ def sentence_statement(
         marker = _inherited_obligation(document, paragraph, start) or ("工作安排" if place.plan else None)
     if marker is None and found["action"]:
         marker = found["action"][0][1]
+    if elements.explains_target(folded):
+        return None  # 预期目标为5%左右，考虑了…: the reasons for a target, not a pledge
     if found["how_much"] and elements.is_forecast(folded):
         return _statement(document, paragraph, start, original, found, FORECAST, "", place)
     if found["how_much"] and elements.reports_result(folded) and not obligation and "今年" not in folded:
@@ -266,7 +272,14 @@ def sentence_statement(
         return None
     statement = _statement(document, paragraph, start, original, found, kind, marker, place)
     if kind == DEADLINE and statement.horizon == elements.LATER:
-        return None  # 到二〇三五年基本建成…: a vision beyond the plan period
+        # 到二〇三五年基本建成…: a vision beyond the plan period. What else the sentence holds
+        # still counts (制定2030年前碳排放达峰行动方案 is a plan drawn up now): the date is then
+        # part of a name, no deadline.
+        found["when"] = []
+        kind = _kind(found, bound, place.plan)
+        if kind is None:
+            return None
+        statement = _statement(document, paragraph, start, original, found, kind, marker, place)
     return statement
 
 
@@ -317,10 +330,13 @@ def document_statements(document: Document) -> list[Commitment]:
     number, in text order."""
     found: list[Commitment] = []
     scan = Scan(document)
+    period, period_section = "", None  # the period a review part's results are of, by part
     for paragraph in document.paragraphs:
         if not paragraph.indexed:
             continue
         section = document.section(paragraph.section)
+        if paragraph.section != period_section:
+            period, period_section = "", paragraph.section
         place = Place(
             plan=is_plan_part(document, paragraph),
             review=is_review_part(document, paragraph),
@@ -328,15 +344,38 @@ def document_statements(document: Document) -> list[Commitment]:
             year=document.meta.year,
         )
         for start, end in paragraph.sentences:
+            # 这五年…: the results of a review part are of the plan period just ended from a
+            # word that names it on, until a word names last year again (一年来).
+            sentence_period = elements.result_period(scan.folded[start:end], period)
+            if place.review:
+                period = sentence_period
             statement = sentence_statement(document, paragraph, start, end, place, scan)
             if statement is not None:
-                found.append(statement)
+                found.append(
+                    replace(statement, horizon=sentence_period) if statement.kind == RESULT else statement
+                )
     return found
 
 
 def document_commitments(document: Document) -> list[Commitment]:
     """Every commitment sentence of a document, in text order."""
     return [c for c in document_statements(document) if c.is_commitment]
+
+
+def statement_stance(statement: Commitment) -> int:
+    """The question stance a statement answers: +1 a commitment, +2 one of the plan period;
+    -1 a result of last year, -2 one of the plan period just ended."""
+    span = 2 if statement.horizon in (elements.PLAN_PERIOD, elements.LATER) else 1
+    return -span if statement.kind == RESULT else span
+
+
+def _answers(kind: int, stance: int) -> bool:
+    """Whether a statement of this stance answers a question of that one: the same sign, and
+    for a question naming a period (±2 the five-year plan, ±3 the year) that period's only."""
+    if (kind < 0) != (stance < 0):
+        return False
+    asked = abs(stance)
+    return asked == 1 or (asked == 2) == (abs(kind) == 2)
 
 
 @dataclass
@@ -346,7 +385,8 @@ class CommitmentIndex:
 
     by_document: list[list[Commitment]] = field(default_factory=list)
     others: list[list[Commitment]] = field(default_factory=list)  # forecasts and past results
-    spans: dict[tuple[int, int], list[tuple[int, int, bool]]] = field(default_factory=dict)
+    # (start, end, kind asked for) of the commitment and result sentences of each paragraph
+    spans: dict[tuple[int, int], list[tuple[int, int, int]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, by_document: list[list[Commitment]]) -> CommitmentIndex:
@@ -360,22 +400,26 @@ class CommitmentIndex:
             for statement in statements:
                 if statement.is_commitment or statement.kind == RESULT:
                     index.spans.setdefault((doc, statement.paragraph), []).append(
-                        (statement.start, statement.end, statement.kind == RESULT)
+                        (statement.start, statement.end, statement_stance(statement))
                     )
         return index
 
     def weight(self, passage: Passage, stance: int = 0) -> float:
         """1 for a passage that opens with a sentence of the kind asked for, 0.5 for one that
         holds one further on, else 0. The kind asked for: a commitment; a past result when the
-        question asks what was achieved (stance -1). A question that asks for one of the two
-        (stance ±1) also pushes down a passage holding only the other: -1 or -0.5 likewise."""
+        question asks what was achieved (stance < 0). A question that asks for one of the two
+        (stance ≠ 0) also pushes down a passage holding only the other: -1 or -0.5 likewise.
+        A question naming a period (±2: 这五年, “十五五”; ±3: 去年, 今年) asks for the results or
+        goals of that period; those of the other period count neither way."""
         spans = self.spans.get((passage.doc, passage.paragraph))
         if not spans:
             return 0.0
-        wanted = self._share(passage, [(s, e) for s, e, result in spans if result == (stance < 0)])
-        if wanted or not stance:
+        if not stance:
+            return self._share(passage, [(s, e) for s, e, kind in spans if kind > 0])
+        wanted = self._share(passage, [(s, e) for s, e, kind in spans if _answers(kind, stance)])
+        if wanted:
             return wanted
-        return -self._share(passage, [(s, e) for s, e, result in spans if result != (stance < 0)])
+        return -self._share(passage, [(s, e) for s, e, kind in spans if (kind < 0) != (stance < 0)])
 
     @staticmethod
     def _share(passage: Passage, spans: list[tuple[int, int]]) -> float:

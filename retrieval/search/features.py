@@ -125,12 +125,17 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
         documents.update(np.argsort(-document_scores, kind="stable")[:BEST_DOCUMENTS].tolist())
     if not documents:
         return ids, bm25
+    # In a named document the passages that say its name (山东) are no better for it: its best
+    # are those holding the other words.
+    naming = set(engine.scoring_terms([w for w in query.words if w in query.naming_words]))
+    unnamed_terms = [t for t in query.terms if t not in naming]
     extra_ids, extra_scores = [], []
     for doc in sorted(documents):  # a document's passages are one run of ids: only theirs are scored
         first, last = engine.passages.document_range(doc)
         scores = engine.index.scores_in(query.terms, first, last)
+        by = engine.index.scores_in(unnamed_terms, first, last) if naming and doc in query.named else scores
         mine = np.flatnonzero(scores > 0)
-        best = mine[np.argsort(-scores[mine], kind="stable")[:EXTRA_PER_DOCUMENT]]
+        best = mine[np.lexsort((-scores[mine], -by[mine]))[:EXTRA_PER_DOCUMENT]]
         extra_ids.append(best + first)
         extra_scores.append(scores[best])
     every, every_score = np.concatenate(extra_ids), np.concatenate(extra_scores)

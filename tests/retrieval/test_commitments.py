@@ -19,6 +19,8 @@ from retrieval.commitments.finding import (
 from retrieval.corpus.loading import load_corpus
 from retrieval.evaluate.commitments import score_kinds, score_labels
 from retrieval.render.commitments import commitments_text, listed_commitments, parse_filter
+from retrieval.search import engine as engine_module
+from retrieval.search import features as features_module
 from retrieval.search.engine import SearchEngine
 from retrieval.search.features import Query
 from retrieval.text.normalize import fold
@@ -67,7 +69,12 @@ def labelled_corpus(tmp_path_factory) -> list:
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> dict[str, list]:
     """Statements of reports the tests quote (none of them labelled by kind)."""
-    names = ["2024_国务院_政府工作报告", "2025_国务院_政府工作报告", "2026_浙江省_政府工作报告"]
+    names = [
+        "2024_国务院_政府工作报告",
+        "2025_国务院_政府工作报告",
+        "2026_浙江省_政府工作报告",
+        "2026_安徽省_政府工作报告",
+    ]
     documents = copied_corpus(tmp_path_factory.mktemp("reports"), {f"gov-reports/{n}" for n in names})
     return {d.doc_id.rsplit("/", 1)[-1][:7]: document_statements(d) for d in documents}
 
@@ -150,6 +157,13 @@ def test_exhortations_questions_and_quoted_names_are_not_commitments(engine):
         ("宁波舟山港集装箱吞吐量达到4500万标箱", ["4500万标箱"]),
         ("产业规模分别达1.28万亿、8200亿元", ["1.28万亿", "8200亿元"]),
         ("落实不少于一年监测期要求", ["不少于一年"]),
+        ("推进卡阳、松如沟等14个750千伏电网工程", ["14个"]),  # a voltage class names a line
+        ("新增劳动力平均受教育年限达到14.2年", ["14.2年"]),
+        ("办好46项民生实事", ["46项"]),
+        ("新建750千伏和330千伏电网工程", []),
+        ("认真落实国务院关于鼓励引导民间投资新36条", []),  # a document named by its count
+        ("推动优化工商业电价机制12条举措落地见效", []),
+        ("打通50条断头路", ["50条"]),
     ],
 )
 def test_quantities_are_numbers_with_units_never_a_name(text, expected):
@@ -172,6 +186,11 @@ def test_quantities_are_numbers_with_units_never_a_name(text, expected):
         ("推进国贸中心等重大项目建设", True),  # projects named by example
         ("探索编制全口径政府投资计划", False),  # only explored
         ("编制了《青海省国民经济和社会发展第十五个五年规划纲要（草案）》", False),  # a title, a deed done
+        ("加快国家数字经济创新发展试验区建设", False),  # a zone built, no programme
+        ("深化非法金融活动全链条治理", False),  # what is fought
+        ("广泛开展全民健身活动", False),  # a kind of activity, named by who takes part
+        ("扎实开展党史学习教育", True),  # a study campaign
+        ("支持襄阳争创国家农业高新技术产业示范区", True),  # a national designation sought
     ],
 )
 def test_named_programmes_and_what_is_not_one(text, named):
@@ -187,6 +206,9 @@ def test_report_kinds_fields_and_horizons(reports):
     assert holding(reports["2024_国务"], "城镇新增就业1200万人以上").kind == "target"
     growth = [s for s in reports["2024_国务"] if "增长5.2%" in s.text]
     assert growth and all(s.kind == "result" for s in growth)  # last year's result, not a pledge
+    assert not [
+        s for s in reports["2024_国务"] if "经济增长预期目标为5%左右，考虑了" in s.text
+    ]  # its reasons
     pilot = holding(reports["2025_国务"], "第二轮土地承包到期后再延长30年试点")
     assert pilot.kind == "programme" and pilot.how_much == () and "延长30年试点" in pilot.programmes[0]
     assert holding(reports["2025_国务"], "实施提振消费专项行动。").programmes == ("实施提振消费专项行动",)
@@ -281,12 +303,15 @@ def test_other_questions(question):
 @pytest.mark.parametrize(
     ("question", "stance"),
     [
-        ("宁波舟山港今年集装箱吞吐量目标", 1),
-        ("城镇新增就业目标是多少", 1),
-        ("安徽今年城镇新增就业计划", 1),
-        ("宁波舟山港去年集装箱吞吐量完成多少", -1),
-        ("粮食产量增长了多少", -1),
-        ("今年要完成哪些任务", 1),  # a coming time decides before an achievement verb
+        ("宁波舟山港今年集装箱吞吐量目标", 3),  # a goal of this year
+        ("城镇新增就业目标是多少", 1),  # a goal of no named period
+        ("安徽今年城镇新增就业计划", 3),
+        ("宁波舟山港去年集装箱吞吐量完成多少", -3),  # a result of last year
+        ("粮食产量增长了多少", -1),  # a result of no named period
+        ("江苏省地区生产总值达到多少万亿元", -1),
+        ("过去五年城镇新增就业累计多少", -2),  # a result of the five-year plan
+        ("“十五五”时期粮食产量目标", 2),  # a goal of the new five-year plan
+        ("今年要完成哪些任务", 3),  # a coming time decides before an achievement verb
         ("目标导向要求我们做什么", 0),  # 目标 modifies 导向: no goal asked for
         ("如何带好队伍", 0),
     ],
@@ -318,6 +343,41 @@ def test_boost_only_for_commitment_questions(engine):
     assert all(hit.start in starts for hit in flagged)
     assert flagged[0].score > plain[0].score and flagged[0].start == plain[0].start
     assert engine.ask("常务会", top=3).hits == plain
+
+
+def test_results_know_their_period(reports):
+    """A review part tells of last year, then of the five years (这五年…): each result keeps the
+    period its part last named."""
+    assert holding(reports["2026_安徽"], "粮食产量838.6亿斤").horizon == ""  # last year
+    five_years = holding(reports["2026_安徽"], "粮食产量稳定在800亿斤以上")
+    assert five_years.kind == "result" and five_years.horizon == "plan_period"
+
+
+def test_a_question_naming_a_year_takes_that_years_result(tmp_path):
+    copied_corpus(tmp_path, {"gov-reports/2026_安徽省_政府工作报告"})
+    engine = SearchEngine(load_corpus(tmp_path))
+    assert "838.6亿斤" in engine.ask("安徽去年粮食产量达到多少", top=1).hits[0].quote
+
+
+def test_a_named_reports_passages_without_its_name_are_candidates(tmp_path, monkeypatch):
+    """山东去年城镇新增就业: the passage with the figure does not say 山东; passages saying it
+    must not crowd it out of the named report's candidates (few of them here, as among the
+    whole corpus's)."""
+    monkeypatch.setattr(features_module, "EXTRA_PER_DOCUMENT", 6)
+    seen: list = []
+
+    def spy(engine, query, limit):
+        ids, bm25 = features_module.candidate_ids(engine, query, 1)
+        seen.extend(
+            engine.documents[p.doc].text[p.start : p.end] for p in map(engine.passages.__getitem__, ids)
+        )
+        return ids, bm25
+
+    monkeypatch.setattr(engine_module, "candidate_ids", spy)
+    names = ["山东省", "江苏省", "浙江省", "安徽省", "福建省", "广东省"]
+    copied_corpus(tmp_path, {f"gov-reports/2026_{name}_政府工作报告" for name in names})
+    SearchEngine(load_corpus(tmp_path)).ask("山东去年城镇新增就业完成了多少", top=1)
+    assert seen and any("124.9万人" in text for text in seen), seen
 
 
 def test_target_and_result_questions_rank_their_kind_first(tmp_path):
