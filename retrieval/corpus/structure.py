@@ -41,6 +41,10 @@ POINT_RE = re.compile(
     rf"(?:([{CN_DIGITS}]{{1,2}})(?:是|要|则|来)|第([{CN_DIGITS}]{{1,2}})(?=[，、,：:])|(\d{{1,2}})[.．、](?!\d))"
 )
 SENTENCE_END_RE = re.compile(r"[。！？；!?;…]+[”’」』）)]*")
+# A full stop: what ends a sentence as a reader sees it (a 「；」 only ends a clause of one).
+FULL_STOPS = "。！？!?…"
+CLOSERS = "”’」』）) \t"
+FULL_STOP_RE = re.compile(rf"[{FULL_STOPS}]+[”’」』）)]*")
 MAX_HEADING = 40
 MAX_HEADER_LINE = 60
 MAX_SENTENCE = 200
@@ -151,6 +155,19 @@ def split_sentences(text: str, offset: int) -> list[tuple[int, int]]:
         if text[begin:end].strip():
             result.append((begin, end))
     return [(offset + b, offset + e) for b, e in result]
+
+
+def sentence_end(text: str, position: int, end: int) -> int:
+    """Where the sentence holding text[position - 1] ends: `position` itself after a full
+    stop (and its closing quotes), else after the next full stop (with its closing quotes),
+    else `end` (the paragraph's end)."""
+    back = position
+    while back > 0 and text[back - 1] in CLOSERS:
+        back -= 1
+    if back > 0 and text[back - 1] in FULL_STOPS:
+        return position
+    stop = FULL_STOP_RE.search(text, position, end)
+    return stop.end() if stop else end
 
 
 def find_points(text: str, start: int, end: int, expected: int = 1) -> tuple[list[Point], int]:

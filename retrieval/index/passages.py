@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.corpus.document import Document, Paragraph
+from retrieval.corpus.structure import sentence_end
 from retrieval.text.normalize import fold_all
 from retrieval.text.segment import EncodedTerms, encode_terms
 
 WINDOW_CHARS = 150  # a window grows sentence by sentence while it stays this short
+QUOTE_CHARS = 300  # a quote runs on to its sentence's end while it stays this short
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,23 @@ def point_breaks(paragraph: Paragraph) -> frozenset[int]:
     return frozenset(
         k for k, (begin, end) in enumerate(paragraph.sentences) if any(begin <= s < end for s in starts)
     )
+
+
+def quote_end(text: str, paragraph: Paragraph, start: int, end: int, limit: int = QUOTE_CHARS) -> int:
+    """Where the quote of the window text[start:end] ends: at the end of the sentence its
+    last clause belongs to (a window may end at a 「；」), never into a point that begins
+    after the window (二是…), and not past `limit` characters from its start while a
+    clause end comes sooner."""
+    stop = sentence_end(text, end, paragraph.end)
+    following = [point.start for point in paragraph.points if end <= point.start < stop]
+    if following:
+        stop = min(following)
+    if stop - start > limit:
+        clauses = [e for _, e in paragraph.sentences if end <= e <= stop and e - start <= limit]
+        stop = max(clauses, default=end)
+    while stop > end and text[stop - 1].isspace():
+        stop -= 1
+    return stop
 
 
 def passage_count(document: Document) -> int:

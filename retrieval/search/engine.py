@@ -26,7 +26,7 @@ from retrieval.corpus.loading import Corpus, load_corpus
 from retrieval.corpus.references import chinese_number, reference
 from retrieval.index import cache, trust
 from retrieval.index.bm25 import build_index
-from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages
+from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages, quote_end
 from retrieval.index.substrings import CorpusSubstrings
 from retrieval.search import stored
 from retrieval.search.features import (
@@ -329,7 +329,7 @@ class SearchEngine:
         for score, coverage, passage_id in ranked:
             if len(chosen) >= wanted or (relative and chosen and score < RELATIVE_FLOOR * chosen[0].score):
                 break
-            passage = self.passages[passage_id]
+            passage = self.quoted(self.passages[passage_id])
             spans = taken.setdefault((passage.doc, passage.paragraph), [])
             if any(passage.start < end and start < passage.end for start, end in spans):
                 continue
@@ -385,6 +385,18 @@ class SearchEngine:
             and not says(text, spellings(w))
             and not ((pieces := sub_words(w)) and all(piece in text for piece in pieces))
         ]
+
+    def quoted(self, passage: Passage) -> Passage:
+        """A passage with the span its quote shows: the window, run on to the end of the
+        sentence it stops in (see `quote_end`)."""
+        document = self.documents[passage.doc]
+        paragraph = document.paragraphs[passage.paragraph - 1]
+        end = quote_end(document.text, paragraph, passage.start, passage.end)
+        return passage if end == passage.end else dataclasses.replace(passage, end=end)
+
+    def quote_text(self, passage_id: int) -> str:
+        passage = self.quoted(self.passages[passage_id])
+        return self.documents[passage.doc].text[passage.start : passage.end]
 
     def hit(self, passage: Passage, score: float, coverage: float, matched: list[str]) -> Hit:
         document = self.documents[passage.doc]
