@@ -47,21 +47,22 @@ def point_breaks(paragraph: Paragraph) -> frozenset[int]:
     )
 
 
-def quote_end(text: str, paragraph: Paragraph, start: int, end: int, limit: int = QUOTE_CHARS) -> int:
-    """Where the quote of the window text[start:end] ends: at the end of the sentence its
-    last clause belongs to (a window may end at a 「；」), never into a point that begins
-    after the window (二是…), and not past `limit` characters from its start while a
-    clause end comes sooner."""
+def quote_span(
+    text: str, paragraph: Paragraph, start: int, end: int, limit: int = QUOTE_CHARS
+) -> tuple[int, int]:
+    """The span of text[start:end]'s quote: the window run on to the end of the sentence its
+    last clause belongs to (a window may stop at a 「；」), never into a point that begins
+    after it (二是…), and within `limit` characters: a longer sentence is quoted up to its
+    last clause end (「；」 or a comma) that fits."""
     stop = sentence_end(text, end, paragraph.end)
-    following = [point.start for point in paragraph.points if end <= point.start < stop]
-    if following:
-        stop = min(following)
+    stop = min([point.start for point in paragraph.points if end <= point.start < stop], default=stop)
     if stop - start > limit:
-        clauses = [e for _, e in paragraph.sentences if end <= e <= stop and e - start <= limit]
-        stop = max(clauses, default=end)
+        stop = max(
+            [e for _, e in paragraph.sentences if end <= e <= stop and e - start <= limit], default=end
+        )
     while stop > end and text[stop - 1].isspace():
         stop -= 1
-    return stop
+    return start, stop
 
 
 def passage_count(document: Document) -> int:

@@ -26,7 +26,7 @@ from retrieval.corpus.loading import Corpus, load_corpus
 from retrieval.corpus.references import chinese_number, reference
 from retrieval.index import cache, trust
 from retrieval.index.bm25 import build_index
-from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages, quote_end
+from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages, quote_span
 from retrieval.index.substrings import CorpusSubstrings
 from retrieval.search import stored
 from retrieval.search.features import (
@@ -227,7 +227,9 @@ class SearchEngine:
             if len(hits) > offset:
                 named_it = hits[offset].doc_id in answer.named_documents  # its naming words are there
                 answer.unmatched = self.unmatched(
-                    hits[offset], [w for w in core if not (named_it and w in naming_words)]
+                    hits[offset],
+                    [w for w in core if not (named_it and w in naming_words)],
+                    query_words(question),
                 )
         answer.terms = unique(content + self.scoring_terms(content))
         answer.hits = hits[offset : offset + top]
@@ -367,32 +369,37 @@ class SearchEngine:
                 found += 0.5 * idf[word] * sum(piece in text for piece in pieces) / len(pieces)
         return found
 
-    def unmatched(self, hit: Hit, words: list[str]) -> list[str]:
+    def unmatched(self, hit: Hit, words: list[str], cut: Sequence[str] = ()) -> list[str]:
         """The question's whole words that the hit's paragraph really lacks: not segmentation
         debris (a single character, a piece glued to 谁/了/报告…), not a word of the speech's
-        title, and not a word said by a synonym or by all of its sub-words."""
+        title, and not a word said by a synonym or by all of its sub-words (each by itself or
+        a synonym: 每星期 by 周). A piece of a word of the question as first `cut` (北京市政,
+        cut from 北京市政府 to search for it) stands for that word."""
         document = self.document(hit.doc_id)
         assert document is not None
         paragraph = document.paragraphs[hit.paragraph - 1]
         text = fold(document.paragraph_text(paragraph))
         title = fold(document.meta.title)
+        whole = unique([next((c for c in cut if w in c and len(c) > len(w)), w) for w in words])
         return [
             w
-            for w in words
+            for w in whole
             if len(w) > 1
             and not DEBRIS_RE.search(w)
             and w not in title
             and not says(text, spellings(w))
-            and not ((pieces := sub_words(w)) and all(piece in text for piece in pieces))
+            and not ((pieces := sub_words(w)) and all(says(text, spellings(piece)) for piece in pieces))
         ]
 
     def quoted(self, passage: Passage) -> Passage:
-        """A passage with the span its quote shows: the window, run on to the end of the
-        sentence it stops in (see `quote_end`)."""
+        """A passage with the span its quote shows: the window run on to whole sentences
+        (see `quote_span`)."""
         document = self.documents[passage.doc]
         paragraph = document.paragraphs[passage.paragraph - 1]
-        end = quote_end(document.text, paragraph, passage.start, passage.end)
-        return passage if end == passage.end else dataclasses.replace(passage, end=end)
+        start, end = quote_span(document.text, paragraph, passage.start, passage.end)
+        if (start, end) == (passage.start, passage.end):
+            return passage
+        return dataclasses.replace(passage, start=start, end=end)
 
     def quote_text(self, passage_id: int) -> str:
         passage = self.quoted(self.passages[passage_id])
