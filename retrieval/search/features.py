@@ -17,6 +17,8 @@ so that one weight means the same on any corpus:
   passage opens with a commitment (1, or 0.5 for one further on);
 - named: the question's idf when it names the passage's document (title, year, issuer, speaker);
 - document: the question's idf times the document's BM25 (whole documents as units) over the best document's;
+- opening: the question's idf when the passage opens its paragraph (where a paragraph says
+  what it is about: an article's subject, a speech's point);
 - coverage: the share of the question's idf mass found in the passage's paragraph.
 """
 
@@ -73,6 +75,7 @@ FEATURES = (
     "commitment",
     "named",
     "document",
+    "opening",
 )
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
 COVERAGE_FLOOR = 0.2  # under this coverage a candidate is no answer at any threshold tuning tries
@@ -162,6 +165,11 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     if len(document_scores) > 1 and document_scores.max() > 0:
         values[:, COLUMN["document"]] = total * document_scores[docs] / document_scores.max()
     parts = engine.coverage_parts(query.words)
+    # In a named document the words naming it do not tell its passages apart (as for bm25).
+    unnamed_parts = {w: forms for w, forms in parts.items() if w not in query.naming_words}
+    unnamed_phrases = [[t for t in phrase if t not in naming] for phrase in phrases]
+    named_documents = list(query.named)
+    in_named = np.isin(docs, named_documents) if named_documents else np.zeros(len(ids), dtype=bool)
     coverage = np.zeros(len(ids))
     paragraph_found: dict[tuple[int, int], float] = {}
     for row, passage_id in enumerate(ids.tolist()):
@@ -176,12 +184,15 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
         if coverage[row] < COVERAGE_FLOOR:
             continue  # never an answer: the text features are not worth computing
         text = folded[passage.start : passage.end]
+        named_here = bool(in_named[row])
         values[row, COLUMN["window"]] = sum(
-            idf[w] for w, (forms, _) in parts.items() if any(f in text for f in forms)
+            idf[w]
+            for w, (forms, _) in (unnamed_parts if named_here else parts).items()
+            if any(f in text for f in forms)
         )
         values[row, COLUMN["proximity"]] = sum(
             min(idf[a], idf[b])
-            for phrase in phrases
+            for phrase in (unnamed_phrases if named_here else phrases)
             for a, b in itertools.pairwise(phrase)
             if standing_together(text, a, b)
         )
@@ -192,6 +203,8 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
         titles = engine.places.heading_text(passage_id)
         values[row, COLUMN["heading"]] = sum(idf[t] for t in query.terms if t in titles)
         values[row, COLUMN["focus"]] = sum(idf[w] for w in query.focus if w in text and w not in query.words)
+        if not folded[engine.places.paragraph_start[passage_id] : passage.start].strip():
+            values[row, COLUMN["opening"]] = total
         if query.commitment:
             values[row, COLUMN["commitment"]] = total * engine.commitments.weight(passage, query.stance)
     return Candidates(ids, values, coverage)

@@ -109,6 +109,15 @@ CASES = [
         {"bm25": 1.0, "document": 1.0},
         id="document",
     ),
+    pytest.param(  # the sentence that opens a paragraph over a shorter one further on
+        "opening",
+        {"甲": "山水是这座城市的名片。" + "这是很长的一段话，和问题没有关系。" * 10 + "山水很美。"},
+        "山水",
+        ("甲", "山水是这座城市的名片。" + "这是很长的一段话，和问题没有关系。" * 8),
+        ("甲", "山水很美。"),
+        {"bm25": 1.0, "opening": 1.0},
+        id="opening",
+    ),
 ]
 
 
@@ -142,6 +151,8 @@ def test_in_a_named_document_bm25_leaves_out_the_naming_words(tmp_path: Path) ->
     naming_it = row_of(engine, candidates, "黄河", "黄河很长，黄河很宽，黄河是一条大河。")
     assert candidates.column("named")[about_it] > 0
     assert candidates.column("bm25")[about_it] > candidates.column("bm25")[naming_it]
+    # nor do the words naming it count in the window: both windows have 大河
+    assert candidates.column("window")[about_it] == candidates.column("window")[naming_it]
 
 
 def test_commitment_feature_flips_the_order_for_a_commitment_question(seed_engine: SearchEngine) -> None:
