@@ -5,6 +5,7 @@ paragraphs (一是, 一要, 第一, 1.), the closing remarks, paragraphs and sen
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from retrieval.corpus.document import (
@@ -45,6 +46,11 @@ SENTENCE_END_RE = re.compile(r"[。！？；!?;…]+[”’」』）)]*")
 FULL_STOPS = "。！？!?…"
 CLOSERS = "”’」』）) \t"
 FULL_STOP_RE = re.compile(rf"[{FULL_STOPS}]+[”’」』）)]*")
+# A stop inside a short bracket (《卡拉OK.LIVE！‧台北‧我》, 牛车水（；）, a title or an aside
+# closing within this many characters) ends no sentence.
+OPENING_BRACKETS = "（(《"
+CLOSING_BRACKETS = "）)》"
+MAX_BRACKETED = 60
 MAX_HEADING = 40
 MAX_HEADER_LINE = 60
 MAX_SENTENCE = 200
@@ -133,11 +139,34 @@ def sub_heading_title(rest: str) -> tuple[str, bool] | None:
     return parsed
 
 
+def in_brackets(text: str, position: int, start: int = 0) -> bool:
+    """Whether text[position] stands inside a short bracket opened after `start`: a title
+    《…》 or an aside （…） that closes within MAX_BRACKETED characters of its opening."""
+    opened = max(text.rfind(bracket, start, position) for bracket in OPENING_BRACKETS)
+    if opened == -1 or any(text.find(bracket, opened, position) != -1 for bracket in CLOSING_BRACKETS):
+        return False
+    limit = min(len(text), opened + MAX_BRACKETED)
+    return any(text.find(bracket, position, limit) != -1 for bracket in CLOSING_BRACKETS)
+
+
+def sentence_stops(
+    pattern: re.Pattern[str], text: str, start: int = 0, end: int | None = None
+) -> Iterator[re.Match[str]]:
+    """The matches of a sentence-end pattern in text[start:end] that are not inside a short bracket."""
+    end = len(text) if end is None else end
+    sentence = start
+    for match in pattern.finditer(text, start, end):
+        if in_brackets(text, match.start(), sentence):
+            continue
+        yield match
+        sentence = match.end()
+
+
 def split_sentences(text: str, offset: int) -> list[tuple[int, int]]:
     """Sentence spans of a paragraph (absolute offsets); over-long sentences split at commas."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for match in SENTENCE_END_RE.finditer(text):
+    for match in sentence_stops(SENTENCE_END_RE, text):
         spans.append((start, match.end()))
         start = match.end()
     if start < len(text):
@@ -166,7 +195,7 @@ def sentence_end(text: str, position: int, end: int) -> int:
         back -= 1
     if back > 0 and text[back - 1] in FULL_STOPS:
         return position
-    stop = FULL_STOP_RE.search(text, position, end)
+    stop = next(sentence_stops(FULL_STOP_RE, text, position, end), None)
     return stop.end() if stop else end
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from retrieval.corpus.document import Document, Paragraph
 from retrieval.corpus.loading import parse_document
-from retrieval.corpus.structure import FULL_STOPS
+from retrieval.corpus.structure import FULL_STOPS, split_sentences
 from retrieval.index.passages import QUOTE_CHARS, document_passages, quote_span
 from tests.support.paths import PROJECT
 
@@ -56,10 +56,11 @@ def test_every_quote_ends_at_a_sentence_end(path: str) -> None:
     doc = document(path)
     spans = quotes(doc)
     assert spans
+    # only a window without a full stop, in a sentence too long to quote whole, keeps a clause end
     cut = [
         doc.text[start:end]
         for paragraph, start, end in spans
-        if not ends_a_sentence(doc.text, paragraph, end) and end - start <= QUOTE_CHARS - 150
+        if not ends_a_sentence(doc.text, paragraph, end) and any(c in doc.text[start:end] for c in FULL_STOPS)
     ]
     assert cut == []
 
@@ -94,3 +95,14 @@ def test_a_window_stopping_at_a_semicolon_is_quoted_to_the_full_stop() -> None:
             _, quote_end = quote_span(doc.text, paragraph, start, end)
             semicolons += quote_end > end
     assert semicolons > 5  # the speech's windows often stop at a 「；」; their quotes do not
+
+
+def test_a_stop_inside_a_short_bracket_ends_no_sentence() -> None:
+    text = "牛车水（；）是新加坡的唐人街。《卡拉OK.LIVE！‧台北‧我》是第六张专辑。他说：“要干。不要说。”"
+    sentences = [text[b:e] for b, e in split_sentences(text, 0)]
+    assert sentences == [
+        "牛车水（；）是新加坡的唐人街。",
+        "《卡拉OK.LIVE！‧台北‧我》是第六张专辑。",
+        "他说：“要干。",
+        "不要说。”",
+    ]
