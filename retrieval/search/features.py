@@ -19,6 +19,9 @@ so that one weight means the same on any corpus:
 - document: the question's idf times the document's BM25 (whole documents as units) over the best document's;
 - opening: the question's idf when the passage opens its paragraph (where a paragraph says
   what it is about: an article's subject, a speech's point);
+- pairs: the question's idf times the share of its pairs of adjacent Chinese characters found
+  in the passage (原产地 and 原产于 share 原产, where no word matches); in a named document,
+  without the pairs of the words naming it;
 - coverage: the share of the question's idf mass found in the passage's paragraph.
 """
 
@@ -37,7 +40,7 @@ from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
 from retrieval.search.places import PassagePlaces
 from retrieval.search.question import definition_patterns, question_phrases, standing_together
-from retrieval.text.segment import merge_terms
+from retrieval.text.segment import is_cjk, merge_terms
 
 
 class SearchEngine(Protocol):
@@ -76,6 +79,7 @@ FEATURES = (
     "named",
     "document",
     "opening",
+    "pairs",
 )
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
 COVERAGE_FLOOR = 0.2  # under this coverage a candidate is no answer at any threshold tuning tries
@@ -170,6 +174,8 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     unnamed_phrases = [[t for t in phrase if t not in naming] for phrase in phrases]
     named_documents = list(query.named)
     in_named = np.isin(docs, named_documents) if named_documents else np.zeros(len(ids), dtype=bool)
+    all_pairs = character_pairs(query.folded)
+    unnamed_pairs = character_pairs(query.folded, query.naming_words)
     coverage = np.zeros(len(ids))
     paragraph_found: dict[tuple[int, int], float] = {}
     for row, passage_id in enumerate(ids.tolist()):
@@ -203,11 +209,25 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
         titles = engine.places.heading_text(passage_id)
         values[row, COLUMN["heading"]] = sum(idf[t] for t in query.terms if t in titles)
         values[row, COLUMN["focus"]] = sum(idf[w] for w in query.focus if w in text and w not in query.words)
+        pairs = unnamed_pairs if named_here else all_pairs
+        if pairs:
+            values[row, COLUMN["pairs"]] = total * sum(pair in text for pair in pairs) / len(pairs)
         if not folded[engine.places.paragraph_start[passage_id] : passage.start].strip():
             values[row, COLUMN["opening"]] = total
         if query.commitment:
             values[row, COLUMN["commitment"]] = total * engine.commitments.weight(passage, query.stance)
     return Candidates(ids, values, coverage)
+
+
+def character_pairs(folded_question: str, leave_out: set[str] | frozenset[str] = frozenset()) -> set[str]:
+    """The pairs of adjacent Chinese characters of a question, without those of `leave_out`'s words."""
+    for word in sorted(leave_out, key=len, reverse=True):
+        folded_question = folded_question.replace(word, " ")
+    return {
+        folded_question[i : i + 2]
+        for i in range(len(folded_question) - 1)
+        if is_cjk(folded_question[i]) and is_cjk(folded_question[i + 1])
+    }
 
 
 def named_words(query: Query, doc: int) -> set[str]:

@@ -118,6 +118,15 @@ CASES = [
         {"bm25": 1.0, "opening": 1.0},
         id="opening",
     ),
+    pytest.param(  # the question's characters together (水城 as well as 山水, 城市)
+        "pairs",
+        {"甲": "山水城市。", "乙": "山水山水，山水山水。", "丙": FILLER + "城市城市。城市城市城市。"},
+        "山水城市",
+        ("甲", "山水城市。"),
+        ("乙", "山水山水，山水山水。"),
+        {"bm25": 1.0, "pairs": 3.0},
+        id="pairs",
+    ),
 ]
 
 
