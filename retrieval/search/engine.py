@@ -48,7 +48,14 @@ from retrieval.search.question import (
 from retrieval.search.results import Answer, Hit
 from retrieval.search.scoring import default_weights, score_parts, scores
 from retrieval.text.normalize import fold
-from retrieval.text.segment import is_cjk, is_content_word, query_words, sub_words, synonyms
+from retrieval.text.segment import (
+    in_dictionary,
+    is_cjk,
+    is_content_word,
+    query_words,
+    sub_words,
+    synonyms,
+)
 
 log = logging.getLogger(__name__)
 RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
@@ -66,6 +73,15 @@ def spellings(word: str) -> tuple[str, ...]:
 
 def says(text: str, forms: tuple[str, ...]) -> bool:
     return forms[0] in text or (len(forms) > 1 and any(form in text for form in forms[1:]))
+
+
+def is_glued(word: str, text: str) -> bool:
+    """Whether a question word is the segmenter's guess gluing characters of two words (党为,
+    于新: two characters no dictionary has together; 以兆康苑: a word the text has and a
+    character of the next or last one), not a word the question wrote."""
+    if in_dictionary(word):
+        return False
+    return len(word) == 2 or word[1:] in text or word[:-1] in text
 
 
 def is_in_part(paragraph: Paragraph, part: int | Kind) -> bool:
@@ -389,6 +405,7 @@ class SearchEngine:
             and w not in title
             and not says(text, spellings(w))
             and not ((pieces := sub_words(w)) and all(says(text, spellings(piece)) for piece in pieces))
+            and not is_glued(w, text)
         ]
 
     def quoted(self, passage: Passage) -> Passage:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from retrieval.search.engine import is_glued
+
 
 def test_segmentation_debris_is_never_named(seed_engine):
     answer = seed_engine.ask("廉政责任书由谁来签")
@@ -39,3 +41,13 @@ def test_a_word_the_paragraph_lacks_is_named(seed_engine):
     answer = seed_engine.ask("北京市政府每星期几开常务会")
     assert answer.hits and "周三" in answer.hits[0].quote
     assert answer.unmatched == ["北京市政府"]
+
+
+def test_a_guess_gluing_two_words_is_not_named():
+    """jieba's guesses for characters no dictionary has together (以兆康苑 in 「以兆康苑总站为…」,
+    党为 in 「哪一个党为…」) are no words of the question; a name the text lacks still is."""
+    text = "兆康苑总站位于屯门，是九龙巴士的总站。"
+    assert is_glued("以兆康苑", text)
+    assert is_glued("党为", text)
+    assert not is_glued("兆康苑", "屯门的巴士总站")
+    assert not is_glued("北京市政府", text)
