@@ -84,6 +84,14 @@ def is_glued(word: str, text: str) -> bool:
     return len(word) == 2 or word[1:] in text or word[:-1] in text
 
 
+def unglued(word: str) -> str:
+    """A question word without a character the segmenter guessed onto a dictionary word
+    (属于第 → 属于, in 「属于第几区」); any other word as it is."""
+    if len(word) < 3 or in_dictionary(word):
+        return word
+    return next((piece for piece in (word[:-1], word[1:]) if in_dictionary(piece)), word)
+
+
 def is_in_part(paragraph: Paragraph, part: int | Kind) -> bool:
     """Whether a paragraph is in a part: a section number, "opening" or "closing"."""
     if isinstance(part, Kind):
@@ -396,7 +404,7 @@ class SearchEngine:
         paragraph = document.paragraphs[hit.paragraph - 1]
         text = fold(document.paragraph_text(paragraph))
         title = fold(document.meta.title)
-        whole = unique([next((c for c in cut if w in c and len(c) > len(w)), w) for w in words])
+        whole = unique([unglued(next((c for c in cut if w in c and len(c) > len(w)), w)) for w in words])
         return [
             w
             for w in whole

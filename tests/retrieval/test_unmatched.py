@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from retrieval.search.engine import is_glued
+from retrieval.search.engine import is_glued, unglued
 
 
 def test_segmentation_debris_is_never_named(seed_engine):
@@ -51,3 +51,9 @@ def test_a_guess_gluing_two_words_is_not_named():
     assert is_glued("党为", text)
     assert not is_glued("兆康苑", "屯门的巴士总站")
     assert not is_glued("北京市政府", text)
+
+
+def test_a_character_guessed_onto_a_dictionary_word_is_left_off():
+    assert unglued("属于第") == "属于"
+    assert unglued("北京市政府") == "北京市政府"
+    assert unglued("以兆康苑") == "以兆康苑"  # no dictionary word in it: is_glued decides
