@@ -5,6 +5,7 @@ paragraphs (一是, 一要, 第一, 1.), the closing remarks, paragraphs and sen
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from retrieval.corpus.document import (
@@ -41,6 +42,15 @@ POINT_RE = re.compile(
     rf"(?:([{CN_DIGITS}]{{1,2}})(?:是|要|则|来)|第([{CN_DIGITS}]{{1,2}})(?=[，、,：:])|(\d{{1,2}})[.．、](?!\d))"
 )
 SENTENCE_END_RE = re.compile(r"[。！？；!?;…]+[”’」』）)]*")
+# A full stop: what ends a sentence as a reader sees it (a 「；」 only ends a clause of one).
+FULL_STOPS = "。！？!?…"
+CLOSERS = "”’」』）) \t"
+FULL_STOP_RE = re.compile(rf"[{FULL_STOPS}]+[”’」』）)]*")
+# A stop inside a short bracket (《卡拉OK.LIVE！‧台北‧我》, 牛车水（；）, a title or an aside
+# closing within this many characters) ends no sentence.
+OPENING_BRACKETS = "（(《"
+CLOSING_BRACKETS = "）)》"
+MAX_BRACKETED = 60
 MAX_HEADING = 40
 MAX_HEADER_LINE = 60
 MAX_SENTENCE = 200
@@ -129,11 +139,34 @@ def sub_heading_title(rest: str) -> tuple[str, bool] | None:
     return parsed
 
 
+def in_brackets(text: str, position: int, start: int = 0) -> bool:
+    """Whether text[position] stands inside a short bracket opened after `start`: a title
+    《…》 or an aside （…） that closes within MAX_BRACKETED characters of its opening."""
+    opened = max(text.rfind(bracket, start, position) for bracket in OPENING_BRACKETS)
+    if opened == -1 or any(text.find(bracket, opened, position) != -1 for bracket in CLOSING_BRACKETS):
+        return False
+    limit = min(len(text), opened + MAX_BRACKETED)
+    return any(text.find(bracket, position, limit) != -1 for bracket in CLOSING_BRACKETS)
+
+
+def sentence_stops(
+    pattern: re.Pattern[str], text: str, start: int = 0, end: int | None = None
+) -> Iterator[re.Match[str]]:
+    """The matches of a sentence-end pattern in text[start:end] that are not inside a short bracket."""
+    end = len(text) if end is None else end
+    sentence = start
+    for match in pattern.finditer(text, start, end):
+        if in_brackets(text, match.start(), sentence):
+            continue
+        yield match
+        sentence = match.end()
+
+
 def split_sentences(text: str, offset: int) -> list[tuple[int, int]]:
     """Sentence spans of a paragraph (absolute offsets); over-long sentences split at commas."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for match in SENTENCE_END_RE.finditer(text):
+    for match in sentence_stops(SENTENCE_END_RE, text):
         spans.append((start, match.end()))
         start = match.end()
     if start < len(text):
@@ -151,6 +184,19 @@ def split_sentences(text: str, offset: int) -> list[tuple[int, int]]:
         if text[begin:end].strip():
             result.append((begin, end))
     return [(offset + b, offset + e) for b, e in result]
+
+
+def sentence_end(text: str, position: int, end: int) -> int:
+    """Where the sentence holding text[position - 1] ends: `position` itself after a full
+    stop (and its closing quotes), else after the next full stop (with its closing quotes),
+    else `end` (the paragraph's end)."""
+    back = position
+    while back > 0 and text[back - 1] in CLOSERS:
+        back -= 1
+    if back > 0 and text[back - 1] in FULL_STOPS:
+        return position
+    stop = next(sentence_stops(FULL_STOP_RE, text, position, end), None)
+    return stop.end() if stop else end
 
 
 def find_points(text: str, start: int, end: int, expected: int = 1) -> tuple[list[Point], int]:

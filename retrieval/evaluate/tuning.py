@@ -111,8 +111,7 @@ def record_candidates(engine: SearchEngine, question: str) -> tuple[Candidates |
 
 
 def passage_text(engine: SearchEngine, passage_id: int) -> str:
-    passage = engine.passages[passage_id]
-    return engine.documents[passage.doc].text[passage.start : passage.end]
+    return engine.quote_text(passage_id)
 
 
 def squad_questions(engine: SearchEngine, path: Path, cache_root: Path) -> Iterable[Recorded]:

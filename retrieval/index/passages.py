@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.corpus.document import Document, Paragraph
+from retrieval.corpus.structure import CLOSERS, FULL_STOPS, sentence_end
 from retrieval.text.normalize import fold_all
 from retrieval.text.segment import EncodedTerms, encode_terms
 
 WINDOW_CHARS = 150  # a window grows sentence by sentence while it stays this short
+QUOTE_CHARS = 200  # a quote runs on to its sentence's end while it stays this short
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,30 @@ def point_breaks(paragraph: Paragraph) -> frozenset[int]:
     return frozenset(
         k for k, (begin, end) in enumerate(paragraph.sentences) if any(begin <= s < end for s in starts)
     )
+
+
+def quote_span(
+    text: str, paragraph: Paragraph, start: int, end: int, limit: int = QUOTE_CHARS
+) -> tuple[int, int]:
+    """The span of text[start:end]'s quote: the window run on to the end of the sentence its
+    last clause belongs to (a window may stop at a 「；」), never into a point that begins
+    after it (二是…). A quote that would run past `limit` characters ends instead at the
+    window's last full stop; a window with none keeps its last clause end that fits."""
+    stop = sentence_end(text, end, paragraph.end)
+    stop = min([point.start for point in paragraph.points if end <= point.start < stop], default=stop)
+    if stop - start > limit:
+        whole = [e for _, e in paragraph.sentences if start < e <= end and is_full_stop(text, e)]
+        clauses = [e for _, e in paragraph.sentences if end <= e <= stop and e - start <= limit]
+        stop = max(whole) if whole else max(clauses, default=end)
+    while stop > start and text[stop - 1].isspace():
+        stop -= 1
+    return start, stop
+
+
+def is_full_stop(text: str, position: int) -> bool:
+    """Whether text[:position] ends with a full stop (and its closing quotes)."""
+    tail = text[max(0, position - 8) : position].rstrip(CLOSERS)
+    return bool(tail) and tail[-1] in FULL_STOPS
 
 
 def passage_count(document: Document) -> int:

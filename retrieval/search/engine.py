@@ -26,7 +26,7 @@ from retrieval.corpus.loading import Corpus, load_corpus
 from retrieval.corpus.references import chinese_number, reference
 from retrieval.index import cache, trust
 from retrieval.index.bm25 import build_index
-from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages
+from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages, quote_span
 from retrieval.index.substrings import CorpusSubstrings
 from retrieval.search import stored
 from retrieval.search.features import (
@@ -48,7 +48,14 @@ from retrieval.search.question import (
 from retrieval.search.results import Answer, Hit
 from retrieval.search.scoring import default_weights, score_parts, scores
 from retrieval.text.normalize import fold
-from retrieval.text.segment import is_cjk, is_content_word, query_words, sub_words, synonyms
+from retrieval.text.segment import (
+    in_dictionary,
+    is_cjk,
+    is_content_word,
+    query_words,
+    sub_words,
+    synonyms,
+)
 
 log = logging.getLogger(__name__)
 RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
@@ -66,6 +73,23 @@ def spellings(word: str) -> tuple[str, ...]:
 
 def says(text: str, forms: tuple[str, ...]) -> bool:
     return forms[0] in text or (len(forms) > 1 and any(form in text for form in forms[1:]))
+
+
+def is_glued(word: str, text: str) -> bool:
+    """Whether a question word is the segmenter's guess gluing characters of two words (党为,
+    于新: two characters no dictionary has together; 以兆康苑: a word the text has and a
+    character of the next or last one), not a word the question wrote."""
+    if in_dictionary(word):
+        return False
+    return len(word) == 2 or word[1:] in text or word[:-1] in text
+
+
+def unglued(word: str) -> str:
+    """A question word without a character the segmenter guessed onto a dictionary word
+    (属于第 → 属于, in 「属于第几区」); any other word as it is."""
+    if len(word) < 3 or in_dictionary(word):
+        return word
+    return next((piece for piece in (word[:-1], word[1:]) if in_dictionary(piece)), word)
 
 
 def is_in_part(paragraph: Paragraph, part: int | Kind) -> bool:
@@ -232,7 +256,9 @@ class SearchEngine:
             if len(hits) > offset:
                 named_it = hits[offset].doc_id in answer.named_documents  # its naming words are there
                 answer.unmatched = self.unmatched(
-                    hits[offset], [w for w in core if not (named_it and w in naming_words)]
+                    hits[offset],
+                    [w for w in core if not (named_it and w in naming_words)],
+                    query_words(question),
                 )
         answer.terms = unique(content + self.scoring_terms(content))
         answer.hits = hits[offset : offset + top]
@@ -334,7 +360,7 @@ class SearchEngine:
         for score, coverage, passage_id in ranked:
             if len(chosen) >= wanted or (relative and chosen and score < RELATIVE_FLOOR * chosen[0].score):
                 break
-            passage = self.passages[passage_id]
+            passage = self.quoted(self.passages[passage_id])
             spans = taken.setdefault((passage.doc, passage.paragraph), [])
             if any(passage.start < end and start < passage.end for start, end in spans):
                 continue
@@ -350,24 +376,42 @@ class SearchEngine:
         """Each word with its spellings and its sub-words, as coverage takes them (`features.paragraph_coverage`)."""
         return {w: (spellings(w), sub_words(w)) for w in words}
 
-    def unmatched(self, hit: Hit, words: list[str]) -> list[str]:
+    def unmatched(self, hit: Hit, words: list[str], cut: Sequence[str] = ()) -> list[str]:
         """The question's whole words that the hit's paragraph really lacks: not segmentation
         debris (a single character, a piece glued to 谁/了/报告…), not a word of the speech's
-        title, and not a word said by a synonym or by all of its sub-words."""
+        title, and not a word said by a synonym or by all of its sub-words (each by itself or
+        a synonym: 每星期 by 周). A piece of a word of the question as first `cut` (北京市政,
+        cut from 北京市政府 to search for it) stands for that word."""
         document = self.document(hit.doc_id)
         assert document is not None
         paragraph = document.paragraphs[hit.paragraph - 1]
         text = fold(document.paragraph_text(paragraph))
         title = fold(document.meta.title)
+        whole = unique([unglued(next((c for c in cut if w in c and len(c) > len(w)), w)) for w in words])
         return [
             w
-            for w in words
+            for w in whole
             if len(w) > 1
             and not DEBRIS_RE.search(w)
             and w not in title
             and not says(text, spellings(w))
-            and not ((pieces := sub_words(w)) and all(piece in text for piece in pieces))
+            and not ((pieces := sub_words(w)) and all(says(text, spellings(piece)) for piece in pieces))
+            and not is_glued(w, text)
         ]
+
+    def quoted(self, passage: Passage) -> Passage:
+        """A passage with the span its quote shows: the window run on to whole sentences
+        (see `quote_span`)."""
+        document = self.documents[passage.doc]
+        paragraph = document.paragraphs[passage.paragraph - 1]
+        start, end = quote_span(document.text, paragraph, passage.start, passage.end)
+        if (start, end) == (passage.start, passage.end):
+            return passage
+        return dataclasses.replace(passage, start=start, end=end)
+
+    def quote_text(self, passage_id: int) -> str:
+        passage = self.quoted(self.passages[passage_id])
+        return self.documents[passage.doc].text[passage.start : passage.end]
 
     def hit(self, passage: Passage, score: float, coverage: float, matched: list[str]) -> Hit:
         document = self.documents[passage.doc]

@@ -17,6 +17,11 @@ so that one weight means the same on any corpus:
   passage opens with a commitment (1, or 0.5 for one further on);
 - named: the question's idf when it names the passage's document (title, year, issuer, speaker);
 - document: the question's idf times the document's BM25 (whole documents as units) over the best document's;
+- opening: the question's idf when the passage opens its paragraph (where a paragraph says
+  what it is about: an article's subject, a speech's point);
+- pairs: the question's idf times the share of its pairs of adjacent Chinese characters found
+  in the passage (原产地 and 原产于 share 原产, where no word matches); in a named document,
+  without the pairs of the words naming it;
 - coverage: the share of the question's idf mass found in the passage's paragraph.
 """
 
@@ -65,11 +70,15 @@ FEATURES = (
     "commitment",
     "named",
     "document",
+    "opening",
+    "pairs",
 )
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
-TEXT_FEATURES = ("window", "proximity", "definition", "heading", "focus", "commitment")  # read from the text
+# read from the text
+TEXT_FEATURES = ("window", "proximity", "definition", "heading", "focus", "commitment", "opening", "pairs")
 COVERAGE_FLOOR = 0.2  # under this coverage a candidate is no answer at any threshold tuning tries
 EXTRA_PER_DOCUMENT = 20  # best passages added as candidates from each named or best-matching document
+OPENING_SPACES = 8  # spaces a passage may follow and still open its paragraph
 SEPARATOR = "\x00"  # between texts searched at once (a character no word holds)
 BEST_DOCUMENTS = 5  # documents (by whole-document BM25) whose best passages join the candidates
 
@@ -293,18 +302,23 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     passages = engine.passages
     mine = ids[kept]
     texts = Texts(engine, mine, mine + 1, passages.doc[mine], passages.start[mine], passages.end[mine])
+    # In a named document the words naming it do not tell its passages apart (as for bm25).
+    named_here = (
+        np.isin(passages.doc[mine], list(query.named)) if query.named else np.zeros(len(kept), dtype=bool)
+    )
     rows = np.zeros((len(kept), len(FEATURES)))
     for word, (forms, _) in parts.items():
         says = np.zeros(len(kept), dtype=bool)
         for form in forms:
             says |= texts.has(form)
+        if word in query.naming_words:
+            says &= ~named_here
         rows[:, COLUMN["window"]] += np.where(says, idf[word], 0.0)
-    for phrase in phrases:
-        for a, b in itertools.pairwise(phrase):
-            together = np.zeros(len(kept), dtype=bool)
-            for row in texts.where((a, b)).tolist():
-                together[row] = standing_together(texts.text(row), a, b)
-            rows[:, COLUMN["proximity"]] += np.where(together, min(idf[a], idf[b]), 0.0)
+    unnamed_phrases = [[t for t in phrase if t not in naming] for phrase in phrases]
+    proximity = proximity_idf(texts, phrases, idf)
+    if naming and named_here.any():
+        proximity = np.where(named_here, proximity_idf(texts, unnamed_phrases, idf), proximity)
+    rows[:, COLUMN["proximity"]] = proximity
     for phrase in phrases:
         defined = np.zeros(len(kept), dtype=bool)
         for row in texts.where(phrase).tolist():
@@ -320,6 +334,16 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     for word in query.focus:
         if word not in query.words:
             rows[:, COLUMN["focus"]] += np.where(texts.has(word), idf[word], 0.0)
+    all_pairs = character_pairs(query.folded)
+    unnamed_pairs = character_pairs(query.folded, query.naming_words)
+    if all_pairs:
+        held = {pair: texts.has(pair) for pair in all_pairs | unnamed_pairs}
+        share = sum(held[pair] for pair in all_pairs) / len(all_pairs)
+        if named_here.any():
+            unnamed_share = sum((held[pair] for pair in unnamed_pairs), np.zeros(len(kept)))
+            share = np.where(named_here, unnamed_share / max(len(unnamed_pairs), 1), share)
+        rows[:, COLUMN["pairs"]] = total * share
+    rows[:, COLUMN["opening"]] = total * opens_paragraph(engine, mine)
     if query.commitment:
         rows[:, COLUMN["commitment"]] = [
             total * engine.commitments.weight(passages[passage_id], query.stance)
@@ -328,3 +352,38 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     text_features = np.array([COLUMN[name] for name in TEXT_FEATURES])
     values[np.ix_(kept, text_features)] = rows[:, text_features]
     return Candidates(ids, values, coverage)
+
+
+def proximity_idf(texts: Texts, phrases: list[list[str]], idf: dict[str, float]) -> np.ndarray:
+    """For each text, the idf of the question's adjacent words that stand together in it."""
+    found = np.zeros(len(texts))
+    for phrase in phrases:
+        for a, b in itertools.pairwise(phrase):
+            together = np.zeros(len(texts), dtype=bool)
+            for row in texts.where((a, b)).tolist():
+                together[row] = standing_together(texts.text(row), a, b)
+            found += np.where(together, min(idf[a], idf[b]), 0.0)
+    return found
+
+
+def opens_paragraph(engine: SearchEngine, ids: np.ndarray) -> np.ndarray:
+    """For each passage, whether it opens its paragraph (nothing but spaces before it)."""
+    start, paragraph_start = engine.passages.start[ids], engine.places.paragraph_start[ids]
+    opens = start <= paragraph_start
+    docs = engine.passages.doc[ids]
+    for row in np.flatnonzero(
+        (start > paragraph_start) & (start - paragraph_start <= OPENING_SPACES)
+    ).tolist():
+        opens[row] = engine.folded[int(docs[row])][int(paragraph_start[row]) : int(start[row])].isspace()
+    return opens
+
+
+def character_pairs(folded_question: str, leave_out: set[str] | frozenset[str] = frozenset()) -> set[str]:
+    """The pairs of adjacent Chinese characters of a question, without those of `leave_out`'s words."""
+    for word in sorted(leave_out, key=len, reverse=True):
+        folded_question = folded_question.replace(word, " ")
+    return {
+        folded_question[i : i + 2]
+        for i in range(len(folded_question) - 1)
+        if is_cjk(folded_question[i]) and is_cjk(folded_question[i + 1])
+    }

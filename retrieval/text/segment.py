@@ -68,6 +68,33 @@ def _segmenters() -> tuple[Callable[[str], list[str]], Callable[[str], list[str]
     return (lambda text: tokenizer.cut(text, True)), (lambda text: tokenizer.cut_for_search(text, True))
 
 
+@cache
+def _dictionary_cut() -> Callable[[str], list[str]]:
+    """The precise cut without jieba's guesses (no HMM): dictionary words only."""
+    try:
+        import rjieba
+    except ImportError:
+        import jieba
+
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        for word, freq, tag in user_words():
+            tokenizer.add_word(word, freq, tag)
+        return lambda text: tokenizer.lcut(text, HMM=False)
+    plain = rjieba.Jieba()
+    for word, freq, tag in user_words():
+        plain.add_word(word, max(freq or 0, plain.suggest_freq(word)), tag)
+    return lambda text: plain.cut(text, False)
+
+
+def in_dictionary(word: str) -> bool:
+    """Whether a word is one of the segmenter's dictionary words, not a guess of its
+    hidden Markov model (which glues unknown characters together: 党为, 于新)."""
+    with _lock:
+        cut = _dictionary_cut()
+    return cut(word) == [word]
+
+
 def _jieba_segmenters() -> tuple[Callable[[str], list[str]], Callable[[str], list[str]]]:
     import jieba
 

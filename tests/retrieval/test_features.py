@@ -12,7 +12,15 @@ import pytest
 
 from retrieval.evaluate.tuning import record_candidates
 from retrieval.search.engine import SearchEngine
-from retrieval.search.features import COLUMN, COVERAGE_FLOOR, FEATURES, Candidates, Query, containing
+from retrieval.search.features import (
+    COLUMN,
+    COVERAGE_FLOOR,
+    FEATURES,
+    Candidates,
+    Query,
+    character_pairs,
+    containing,
+)
 from retrieval.search.question import defines, question_phrases, standing_together
 from retrieval.search.scoring import Weights, default_weights, score_parts, scores
 
@@ -112,6 +120,24 @@ CASES = [
         {"bm25": 1.0, "document": 1.0},
         id="document",
     ),
+    pytest.param(  # the sentence that opens a paragraph over a shorter one further on
+        "opening",
+        {"甲": "山水是这座城市的名片。" + "这是很长的一段话，和问题没有关系。" * 10 + "山水很美。"},
+        "山水",
+        ("甲", "山水是这座城市的名片。" + "这是很长的一段话，和问题没有关系。" * 8),
+        ("甲", "山水很美。"),
+        {"bm25": 1.0, "opening": 1.0},
+        id="opening",
+    ),
+    pytest.param(  # the question's characters together (水城 as well as 山水, 城市)
+        "pairs",
+        {"甲": "山水城市。", "乙": "山水山水，山水山水。", "丙": FILLER + "城市城市。城市城市城市。"},
+        "山水城市",
+        ("甲", "山水城市。"),
+        ("乙", "山水山水，山水山水。"),
+        {"bm25": 1.0, "pairs": 3.0},
+        id="pairs",
+    ),
 ]
 
 
@@ -145,6 +171,8 @@ def test_in_a_named_document_bm25_leaves_out_the_naming_words(tmp_path: Path) ->
     naming_it = row_of(engine, candidates, "黄河", "黄河很长，黄河很宽，黄河是一条大河。")
     assert candidates.column("named")[about_it] > 0
     assert candidates.column("bm25")[about_it] > candidates.column("bm25")[naming_it]
+    # nor do the words naming it count in the window: both windows have 大河
+    assert candidates.column("window")[about_it] == candidates.column("window")[naming_it]
 
 
 def test_commitment_feature_flips_the_order_for_a_commitment_question(seed_engine: SearchEngine) -> None:
@@ -197,13 +225,20 @@ def features_text_by_text(
             continue
         text = folded[passage.start : passage.end]
         values[row, COLUMN["window"]] = sum(
-            idf[w] for w, (forms, _) in parts.items() if any(f in text for f in forms)
+            idf[w] for w, (forms, _) in parts.items() if w not in named and any(f in text for f in forms)
         )
+        naming = set(engine.scoring_terms(list(named)))
         values[row, COLUMN["proximity"]] = sum(
             min(idf[a], idf[b])
             for phrase in phrases
-            for a, b in itertools.pairwise(phrase)
+            for a, b in itertools.pairwise([t for t in phrase if t not in naming])
             if standing_together(text, a, b)
+        )
+        pairs = character_pairs(query.folded, named)
+        if pairs:
+            values[row, COLUMN["pairs"]] = total * sum(pair in text for pair in pairs) / len(pairs)
+        values[row, COLUMN["opening"]] = total * (
+            not folded[engine.places.paragraph_start[passage_id] : passage.start].strip()
         )
         values[row, COLUMN["definition"]] = max(
             (sum(idf[t] for t in phrase) for phrase in phrases if defines(text, phrase)), default=0.0
@@ -245,7 +280,7 @@ def test_features_for_all_candidates_at_once_equal_those_read_text_by_text(
     [(query, candidates)] = seen
     coverage, values = features_text_by_text(seed_engine, query, candidates.ids)
     assert np.allclose(candidates.coverage, coverage, rtol=0, atol=1e-9)
-    for name in ("window", "proximity", "definition", "heading", "focus"):
+    for name in ("window", "proximity", "definition", "heading", "focus", "pairs", "opening"):
         assert np.allclose(candidates.column(name), values[:, COLUMN[name]], rtol=0, atol=1e-9), name
 
 
