@@ -189,14 +189,6 @@ class BM25Index:
             result[column[begin:end] - first] += weights[begin:end].astype(np.float64)
         return result
 
-    def holding(self, term: str, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-        """For each run of passages first[i] … last[i] − 1, whether one of them holds the term."""
-        column, _ = self._column(term)
-        # Needles of the column's own type: others would make numpy convert the whole column first.
-        return np.searchsorted(column, last.astype(column.dtype)) > np.searchsorted(
-            column, first.astype(column.dtype)
-        )
-
     def contains(self, passage: int, term: str) -> bool:
         term_id = self.vocabulary.get(term)
         if term_id is None:

@@ -128,14 +128,12 @@ class PassageTable:
         first, last = np.searchsorted(self.doc, np.array([doc, doc + 1], dtype=self.doc.dtype))
         return int(first), int(last)
 
-    def paragraph_runs(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each passage id, the ids first … last − 1 of every passage of its paragraph
-        (passages are stored paragraph by paragraph)."""
+    def paragraph_keys(self, ids: np.ndarray) -> np.ndarray:
+        """For each passage id, a number its paragraph's passages share and no other has."""
         keys = self._paragraph_keys
-        if keys is None:  # computed on first use: (document, paragraph) of every passage, ascending
+        if keys is None:  # computed on first use: (document, paragraph) of every passage
             keys = self._paragraph_keys = (self.doc.astype(np.int64) << 32) | self.paragraph
-        wanted = keys[ids]
-        return np.searchsorted(keys, wanted, "left"), np.searchsorted(keys, wanted, "right")
+        return keys[ids]
 
     def __len__(self) -> int:
         return len(self.doc)

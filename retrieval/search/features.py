@@ -41,7 +41,7 @@ from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
 from retrieval.search.places import PassagePlaces
 from retrieval.search.question import defines, question_phrases, standing_together
-from retrieval.text.segment import is_cjk, merge_terms, stop_words
+from retrieval.text.segment import is_cjk, merge_terms
 
 
 class SearchEngine(Protocol):
@@ -156,59 +156,30 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
 
 
 class Texts:
-    """Which strings occur in many texts at once: text i is the folded text `spans` gives
-    it, whose sentences are those of the passages first[i] … last[i] − 1. What the index
-    holds decides most texts without reading them: a passage whose terms include the string
-    holds it, and one lacking a Chinese character of it (every one is an index term but the
-    stop words) does not. Only the rest are read: texts with every character of a word,
-    but not the word as a term."""
+    """Which strings occur in many texts at once: text i is the folded text of document
+    doc[i] from start[i] to end[i]. Each string is searched for once in all the texts joined
+    (C speed), not text by text."""
 
-    def __init__(
-        self,
-        engine: SearchEngine,
-        first: np.ndarray,
-        last: np.ndarray,
-        doc: np.ndarray,
-        start: np.ndarray,
-        end: np.ndarray,
-    ) -> None:
-        self.engine, self.first, self.last = engine, first, last
-        self.spans = list(zip(doc.tolist(), start.tolist(), end.tolist(), strict=True))
-        self.terms: dict[str, np.ndarray] = {}
+    def __init__(self, engine: SearchEngine, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+        folded = engine.folded
+        self.texts = [
+            folded[d][s:e] for d, s, e in zip(doc.tolist(), start.tolist(), end.tolist(), strict=True)
+        ]
+        self.joined = SEPARATOR.join(self.texts)
+        self.starts = list(itertools.accumulate((len(text) + 1 for text in self.texts[:-1]), initial=0))
         self.found: dict[str, np.ndarray] = {}
-        self.read: dict[int, str] = {}
 
     def __len__(self) -> int:
-        return len(self.first)
+        return len(self.texts)
 
     def text(self, row: int) -> str:
-        text = self.read.get(row)
-        if text is None:
-            doc, start, end = self.spans[row]
-            text = self.read[row] = self.engine.folded[doc][start:end]
-        return text
-
-    def _holding(self, term: str) -> np.ndarray:
-        if term not in self.terms:
-            self.terms[term] = self.engine.index.holding(term, self.first, self.last)
-        return self.terms[term]
+        return self.texts[row]
 
     def has(self, form: str) -> np.ndarray:
         """For each text, whether `form` occurs in it (as `form in text`)."""
-        if form in self.found:
-            return self.found[form]
-        yes = self._holding(form).copy()
-        characters = [c for c in dict.fromkeys(form) if is_cjk(c) and c not in stop_words()]
-        if len(form) == 1 and characters:
-            self.found[form] = yes
-            return yes
-        unsure = ~yes
-        for character in characters:
-            unsure &= self._holding(character)
-        for row in np.flatnonzero(unsure).tolist():
-            yes[row] = form in self.text(row)
-        self.found[form] = yes
-        return yes
+        if form not in self.found:
+            self.found[form] = rows_holding(self.texts, self.joined, self.starts, form)
+        return self.found[form]
 
     def where(self, forms: Sequence[str]) -> np.ndarray:
         """The rows whose text holds every form (the only ones a pattern of them can match)."""
@@ -218,23 +189,30 @@ class Texts:
         return np.flatnonzero(rows)
 
 
+def rows_holding(texts: Sequence[str], joined: str, starts: list[int], word: str) -> np.ndarray:
+    """For each text, whether `word` occurs in it; `joined` is the texts joined by SEPARATOR,
+    `starts` where each begins in it."""
+    if not word or SEPARATOR in word or joined.count(word) * 8 > len(texts):  # common: text by text
+        return np.fromiter((word in text for text in texts), dtype=bool, count=len(texts))
+    found = np.zeros(len(texts), dtype=bool)
+    position = joined.find(word)
+    while position != -1:
+        row = bisect.bisect_right(starts, position) - 1
+        found[row] = True
+        if row + 1 == len(starts):
+            break
+        position = joined.find(word, starts[row + 1])
+    return found
+
+
 def containing(texts: Sequence[str], words: Sequence[str]) -> np.ndarray:
     """For each text (a row) and word (a column), whether the word occurs in the text (as
     `word in text`): each word searched for once in all the texts joined, not text by text."""
-    found = np.zeros((len(texts), len(words)), dtype=bool)
     joined = SEPARATOR.join(texts)
     starts = list(itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+    found = np.zeros((len(texts), len(words)), dtype=bool)
     for column, word in enumerate(words):
-        if not word or SEPARATOR in word:
-            found[:, column] = [word in text for text in texts]
-            continue
-        position = joined.find(word)
-        while position != -1:
-            row = bisect.bisect_right(starts, position) - 1
-            found[row, column] = True
-            if row + 1 == len(starts):
-                break
-            position = joined.find(word, starts[row + 1])
+        found[:, column] = rows_holding(texts, joined, starts, word)
     return found
 
 
@@ -245,18 +223,12 @@ def paragraph_coverage(
     sub-words) found in each candidate's paragraph: a word (or a synonym) counts whole; a
     compound word that is not there counts for the share of its sub-words that are (班子成员,
     where only 班子 is: half), at half weight. Words naming the passage's document count whole."""
-    first, last = engine.passages.paragraph_runs(ids)
-    paragraphs, row_of, inverse = np.unique(first, return_index=True, return_inverse=True)
+    paragraphs, row_of, inverse = np.unique(
+        engine.passages.paragraph_keys(ids), return_index=True, return_inverse=True
+    )
     passage = ids[row_of]
     docs = engine.passages.doc[passage]
-    texts = Texts(
-        engine,
-        paragraphs,
-        last[row_of],
-        docs,
-        engine.places.paragraph_start[passage],
-        engine.places.paragraph_end[passage],
-    )
+    texts = Texts(engine, docs, engine.places.paragraph_start[passage], engine.places.paragraph_end[passage])
     named = np.isin(docs, list(query.named)) if query.named else np.zeros(len(paragraphs), dtype=bool)
     found = np.zeros(len(paragraphs))
     for word, (forms, pieces) in parts.items():
@@ -301,7 +273,7 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
         return Candidates(ids, values, coverage)
     passages = engine.passages
     mine = ids[kept]
-    texts = Texts(engine, mine, mine + 1, passages.doc[mine], passages.start[mine], passages.end[mine])
+    texts = Texts(engine, passages.doc[mine], passages.start[mine], passages.end[mine])
     # In a named document the words naming it do not tell its passages apart (as for bm25).
     named_here = (
         np.isin(passages.doc[mine], list(query.named)) if query.named else np.zeros(len(kept), dtype=bool)

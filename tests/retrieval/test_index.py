@@ -184,12 +184,3 @@ def test_scores_at_some_passages_equal_the_full_scores(corpus: list[list[str]]) 
         rows = np.sort(rng.choice(len(corpus), size=15, replace=False))
         assert np.array_equal(index.scores_at(query, rows), full[rows])
         assert np.array_equal(index.scores_in(query, 10, 40), full[10:40])
-
-
-def test_holding_says_whether_a_run_of_passages_holds_a_term(corpus: list[list[str]]) -> None:
-    index = BM25Index.from_terms(corpus)
-    first = np.array([0, 5, 5, 30, 55])
-    last = np.array([3, 6, 5, 50, 60])
-    for term in ("w3", "发展", "missing"):
-        expected = [any(term in corpus[p] for p in range(a, b)) for a, b in zip(first, last, strict=True)]
-        assert index.holding(term, first, last).tolist() == expected
