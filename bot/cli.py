@@ -387,7 +387,10 @@ def parser() -> argparse.ArgumentParser:
     _corpus_option(evaluation)
     evaluation.set_defaults(func=cmd_eval)
 
-    tuning = sub.add_parser("tune", help="fit the ranking weights and refusal threshold on the question sets")
+    tuning = sub.add_parser(
+        "tune",
+        help="fit the ranking weights, the refusal threshold and the refusal model on the question sets",
+    )
     tuning.add_argument("--squad", nargs="+", type=Path, default=[], metavar="FILE", help="SQuAD-format sets")
     tuning.add_argument(
         "--write",
