@@ -188,8 +188,11 @@ def _eval_squad(files: Sequence[Path]) -> int:
 
 def cmd_tune(args: argparse.Namespace) -> int:
     from retrieval.evaluate.questions import names_documents
+    from retrieval.evaluate.refusal_fit import figures as refusal_figures
+    from retrieval.evaluate.refusal_fit import fit_refusal, write_refusal
     from retrieval.evaluate.tuning import figures, tune, write_weights
     from retrieval.index.cache import default_cache_dir
+    from retrieval.search.refusal import REFUSAL_FILE
     from retrieval.search.scoring import WEIGHTS_FILE
 
     yaml_sets = sorted(DEFAULT_EVAL.glob("*.yaml")) + sorted(PROJECT_EVAL.glob("*.yaml"))
@@ -205,8 +208,20 @@ def cmd_tune(args: argparse.Namespace) -> int:
         f"min_coverage {weights.min_coverage}; weights "
         + ", ".join(f"{k} {v:g}" for k, v in weights.weights.items())
     )
+    refusal, asked = fit_refusal(corpora, squad_files, squad_corpora_dir(default_cache_dir()), weights)
+    print("refusal model (question level):")
+    for line in refusal_figures(refusal, asked):
+        print("  " + line.line())
+    print(
+        f"threshold {refusal.threshold:g}; bias {refusal.bias:g}; weights "
+        + ", ".join(f"{k} {v:g}" for k, v in refusal.weights.items())
+    )
     if args.write:
-        write_weights(weights, args.write if args.write != Path("-") else WEIGHTS_FILE)
+        path = args.write if args.write != Path("-") else WEIGHTS_FILE
+        write_weights(weights, path)
+        write_refusal(
+            refusal, REFUSAL_FILE if path == WEIGHTS_FILE else path.with_name(f"{path.stem}-refusal.yaml")
+        )
     return 0
 
 
@@ -372,7 +387,10 @@ def parser() -> argparse.ArgumentParser:
     _corpus_option(evaluation)
     evaluation.set_defaults(func=cmd_eval)
 
-    tuning = sub.add_parser("tune", help="fit the ranking weights and refusal threshold on the question sets")
+    tuning = sub.add_parser(
+        "tune",
+        help="fit the ranking weights, the refusal threshold and the refusal model on the question sets",
+    )
     tuning.add_argument("--squad", nargs="+", type=Path, default=[], metavar="FILE", help="SQuAD-format sets")
     tuning.add_argument(
         "--write",
@@ -380,7 +398,7 @@ def parser() -> argparse.ArgumentParser:
         nargs="?",
         const=Path("-"),
         metavar="FILE",
-        help="write the weights file (default retrieval/data/weights.yaml)",
+        help="write the weights file (default retrieval/data/weights.yaml) and the refusal model beside it (retrieval/data/refusal.yaml, or FILE-refusal.yaml)",
     )
     _corpus_option(tuning)
     tuning.set_defaults(func=cmd_tune)

@@ -45,6 +45,7 @@ from retrieval.search.question import (
     rejoin_misjoined,
     split_unknown,
 )
+from retrieval.search.refusal import refuses
 from retrieval.search.results import Answer, Hit
 from retrieval.search.scoring import default_weights, score_parts, scores
 from retrieval.text.normalize import fold
@@ -314,6 +315,8 @@ class SearchEngine:
         over the features of the candidate passages (retrieval.features)."""
         weights = default_weights()
         candidates = self.candidates(query)
+        if refuses(self, query, candidates):  # the question-level refusal model (retrieval.search.refusal)
+            return []
         ids = candidates.ids
         score = scores(candidates, weights)
         kept = np.flatnonzero(candidates.coverage >= weights.min_coverage)

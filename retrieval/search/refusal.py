@@ -1,0 +1,111 @@
+"""Whether a question is answerable from the corpus at all: a question-level model.
+
+Ranking orders the candidate passages (retrieval.search.scoring); this decides, once per
+question, whether the best of them answers it or the question is refused. Its named
+features describe the question against the corpus, each a share of the question's idf mass
+(as ranking weighs its words), so that a weight means the same on any corpus:
+
+- coverage: the largest share found in one candidate's paragraph (retrieval.search.features);
+- absent: the share in words the corpus never writes, in any spelling (减肥, 蓝屏, 狗狗): what
+  the question is about is not there, whatever else matched;
+- single: the share in words of one character the corpus does write (钱, 毛, 炒, 猫): one
+  character is found in many unrelated words, so finding it says little.
+
+It is asked only when some candidate reaches the ranking's `min_coverage`: it refuses more
+questions, never fewer. The probability that the question is answerable is a logistic function of the features,
+with weights, bias and threshold in data/refusal.yaml, written by `speechbot tune`
+(retrieval.evaluate.refusal_fit) with the date and the questions they were fitted on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import yaml
+
+from retrieval.data_files import DATA_DIR
+from retrieval.search.features import Candidates, Query, SearchEngine
+
+REFUSAL_FEATURES = ("coverage", "absent", "single")
+REFUSAL_FILE = DATA_DIR / "refusal.yaml"
+
+
+@dataclass(frozen=True)
+class RefusalModel:
+    """P(answerable) = σ(bias + Σ weight · feature); refused under `threshold`."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+    fitted: str = ""  # date
+    data: list[str] = field(default_factory=list)  # the questions fitted on
+    procedure: str = ""
+
+    def vector(self) -> np.ndarray:
+        return np.array([self.weights.get(name, 0.0) for name in REFUSAL_FEATURES])
+
+    def probability(self, values: np.ndarray) -> np.ndarray | float:
+        """P(answerable) for one feature vector, or for each row of a matrix."""
+        return 1.0 / (1.0 + np.exp(-(self.bias + values @ self.vector())))
+
+    def refuses(self, values: np.ndarray) -> bool:
+        return bool(self.probability(values) < self.threshold)
+
+    def to_yaml(self) -> dict:
+        return {
+            "fitted": self.fitted,
+            "procedure": self.procedure,
+            "data": list(self.data),
+            "threshold": self.threshold,  # unrounded: it is a fitted question's probability
+            "bias": round(self.bias, 4),
+            "weights": {name: round(self.weights.get(name, 0.0), 4) for name in REFUSAL_FEATURES},
+        }
+
+
+def read_refusal(path: Path) -> RefusalModel:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    unknown = set(data["weights"]) - set(REFUSAL_FEATURES)
+    if unknown:
+        raise ValueError(f"{path}: unknown refusal features {sorted(unknown)}")
+    return RefusalModel(
+        {name: float(value) for name, value in data["weights"].items()},
+        float(data["bias"]),
+        float(data["threshold"]),
+        str(data.get("fitted", "")),
+        list(data.get("data", [])),
+        str(data.get("procedure", "")),
+    )
+
+
+@cache
+def default_refusal() -> RefusalModel:
+    return read_refusal(REFUSAL_FILE)
+
+
+class Corpus(SearchEngine, Protocol):
+    """What the refusal features read beyond the ranking's features."""
+
+    def in_corpus(self, text: str) -> bool: ...
+
+
+def question_features(engine: Corpus, query: Query, candidates: Candidates) -> np.ndarray:
+    """The refusal features (REFUSAL_FEATURES) of a question and its candidates."""
+    total = query.total_idf
+    if not len(candidates.ids) or total <= 0:
+        return np.array([0.0, 1.0, 0.0])
+    absent = single = 0.0
+    for word, (forms, _) in engine.coverage_parts(query.words).items():
+        if not any(engine.in_corpus(form) for form in forms):
+            absent += query.idf[word]
+        elif len(word) == 1:
+            single += query.idf[word]
+    return np.array([float(candidates.coverage.max()), absent / total, single / total])
+
+
+def refuses(engine: Corpus, query: Query, candidates: Candidates) -> bool:
+    """Whether the question is refused: its candidates are unlikely to answer it."""
+    return default_refusal().refuses(question_features(engine, query, candidates))
