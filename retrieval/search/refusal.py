@@ -9,7 +9,10 @@ features describe the question against the corpus, each a share of the question'
 - absent: the share in words the corpus never writes, in any spelling (减肥, 蓝屏, 狗狗): what
   the question is about is not there, whatever else matched;
 - single: the share in words of one character the corpus does write (钱, 毛, 炒, 猫): one
-  character is found in many unrelated words, so finding it says little.
+  character is found in many unrelated words, so finding it says little;
+- untyped: 1 when the question asks for a kind of answer with a recognisable form (a distance,
+  a date, a price: data/answer_types.yaml) that none of its best paragraphs writes (地球到月球有多远
+  against a paragraph on lunar exploration without a distance), else 0.
 
 It is asked only when some candidate reaches the ranking's `min_coverage`: it refuses more
 questions, never fewer. The probability that the question is answerable is a logistic function of the features,
@@ -19,6 +22,7 @@ with weights, bias and threshold in data/refusal.yaml, written by `speechbot tun
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -30,7 +34,9 @@ import yaml
 from retrieval.data_files import DATA_DIR
 from retrieval.search.features import Candidates, Query, SearchEngine
 
-REFUSAL_FEATURES = ("coverage", "absent", "single")
+REFUSAL_FEATURES = ("coverage", "absent", "single", "untyped")
+ANSWER_TYPES_FILE = DATA_DIR / "answer_types.yaml"
+BEST_PARAGRAPHS = 3  # the paragraphs of highest coverage an answer of the asked kind is looked for in
 REFUSAL_FILE = DATA_DIR / "refusal.yaml"
 
 
@@ -92,18 +98,41 @@ class Corpus(SearchEngine, Protocol):
     def in_corpus(self, text: str) -> bool: ...
 
 
+@cache
+def answer_types() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
+    """Each kind of answer: (how a question asks for it, how a text writes it)."""
+    data = yaml.safe_load(ANSWER_TYPES_FILE.read_text(encoding="utf-8"))
+    return {kind: (re.compile(entry["asks"]), re.compile(entry["written"])) for kind, entry in data.items()}
+
+
+def untyped(engine: Corpus, query: Query, candidates: Candidates) -> float:
+    """1.0 when the question asks for a kind of answer that none of its best paragraphs writes."""
+    written = [w for asks, w in answer_types().values() if asks.search(query.folded)]
+    if not written:
+        return 0.0
+    best = np.lexsort((-candidates.column("bm25"), -candidates.coverage))[:BEST_PARAGRAPHS]
+    for passage_id in candidates.ids[best].tolist():
+        start, end = engine.places.paragraph_start[passage_id], engine.places.paragraph_end[passage_id]
+        text = engine.folded[int(engine.passages.doc[passage_id])][start:end]
+        if any(pattern.search(text) for pattern in written):
+            return 0.0
+    return 1.0
+
+
 def question_features(engine: Corpus, query: Query, candidates: Candidates) -> np.ndarray:
     """The refusal features (REFUSAL_FEATURES) of a question and its candidates."""
     total = query.total_idf
     if not len(candidates.ids) or total <= 0:
-        return np.array([0.0, 1.0, 0.0])
+        return np.array([0.0, 1.0, 0.0, 0.0])
     absent = single = 0.0
     for word, (forms, _) in engine.coverage_parts(query.words).items():
         if not any(engine.in_corpus(form) for form in forms):
             absent += query.idf[word]
         elif len(word) == 1:
             single += query.idf[word]
-    return np.array([float(candidates.coverage.max()), absent / total, single / total])
+    return np.array(
+        [float(candidates.coverage.max()), absent / total, single / total, untyped(engine, query, candidates)]
+    )
 
 
 def refuses(engine: Corpus, query: Query, candidates: Candidates) -> bool:
