@@ -277,7 +277,8 @@ class SearchEngine:
         return unique([w for w in words if is_content_word(w)])
 
     def unknown(self, word: str) -> bool:
-        return word not in self.index.vocabulary
+        """A word the index lacks and that no synonym stands for (保租房 is known: 保障性租赁住房)."""
+        return word not in self.index.vocabulary and not any(self.in_corpus(s) for s in synonyms(word))
 
     def in_corpus(self, text: str) -> bool:
         return self.substrings.contains(text)

@@ -273,3 +273,12 @@ def test_an_abbreviation_finds_every_spelling_out_of_it(tmp_path: Path) -> None:
         {"甲": "国内生产总值增长5%左右。", "乙": "地区生产总值增长6%。", "丙": "生产总值统计口径调整。"},
     )
     assert {hit.doc_id for hit in engine.ask("GDP", top=3).hits} >= {"甲", "乙"}
+
+
+def test_an_abbreviation_the_corpus_spells_out_is_not_cut_as_an_unknown_word(tmp_path: Path) -> None:
+    """保租房 is not in the index, but its synonym 保障性租赁住房 is in the text: it stays whole
+    (not 保 + 租房) and finds the spelled-out form."""
+    engine = engine_over(
+        tmp_path, {"甲": "全年交付保障性租赁住房15万套。", "乙": "我们要保护好租房群众的权益。"}
+    )
+    assert engine.ask("浙江保租房", top=1).hits[0].doc_id == "甲"
