@@ -38,7 +38,6 @@ import yaml
 from retrieval.evaluate.squad import load_squad
 from retrieval.evaluate.tuning import held_out
 from retrieval.search.engine import SearchEngine
-from retrieval.search.features import Candidates, Query
 from retrieval.search.refusal import REFUSAL_FEATURES, RefusalModel, question_features
 from retrieval.search.scoring import Weights
 
@@ -62,21 +61,10 @@ class Asked:
 
 def features_of(engine: SearchEngine, question: str, min_coverage: float) -> tuple[bool, np.ndarray | None]:
     """(ranked, the refusal features of its candidates when one reaches `min_coverage`)."""
-    seen: list[tuple[Query, Candidates]] = []
-    ranked = engine.candidates
-
-    def recording(query: Query) -> Candidates:
-        seen.append((query, ranked(query)))
-        return seen[-1][1]
-
-    engine.candidates = recording  # type: ignore[method-assign]
-    try:
-        engine.ask(question, top=1)
-    finally:
-        del engine.candidates
-    if not seen:
+    _, ranked = engine.traced(question)
+    if ranked is None:
         return False, None
-    query, candidates = seen[0]
+    query, candidates = ranked
     if not len(candidates.ids) or candidates.coverage.max() < min_coverage:
         return True, None
     return True, question_features(engine, query, candidates)

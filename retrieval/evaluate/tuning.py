@@ -37,7 +37,7 @@ import yaml
 from retrieval.evaluate.questions import is_right
 from retrieval.evaluate.squad import holds_answer, load_squad
 from retrieval.search.engine import SearchEngine
-from retrieval.search.features import COVERAGE_FLOOR, FEATURES, Candidates, Query
+from retrieval.search.features import COVERAGE_FLOOR, FEATURES, Candidates
 from retrieval.search.results import Hit
 from retrieval.search.scoring import Weights
 
@@ -93,20 +93,9 @@ class Recorded:
 def record_candidates(engine: SearchEngine, question: str) -> tuple[Candidates | None, Hit | None]:
     """The candidates the engine ranks for a question, or (when it answers without ranking:
     a named speech read from its start) None and its answer."""
-    seen: list[Candidates] = []
-    ranked = engine.candidates
-
-    def recording(query: Query) -> Candidates:
-        seen.append(ranked(query))
-        return seen[-1]
-
-    engine.candidates = recording  # type: ignore[method-assign]
-    try:
-        answer = engine.ask(question, top=1)
-    finally:
-        del engine.candidates
-    if seen:
-        return seen[0], None
+    answer, ranked = engine.traced(question)
+    if ranked is not None:
+        return ranked[1], None
     return None, answer.hits[0] if answer.hits else None
 
 

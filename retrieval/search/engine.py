@@ -304,9 +304,26 @@ class SearchEngine:
         limit = max(3, DISTINCTIVE_SHARE * len(self.documents))
         return term is None or self.document_index.doc_freq[term] <= limit
 
+    def traced(self, question: str) -> tuple[Answer, tuple[Query, Candidates] | None]:
+        """A question's answer, and the query and candidates its ranking scored (None when it
+        ranks none: no words, or a named speech read from its start) — for tuning and tests."""
+        seen: list[tuple[Query, Candidates]] = []
+
+        def recording(query: Query) -> Candidates:
+            seen.append((query, SearchEngine.candidates(self, query)))
+            return seen[-1][1]
+
+        self.candidates = recording  # type: ignore[method-assign]
+        try:
+            answer = self.ask(question, top=1)
+        finally:
+            del self.candidates
+        return answer, (seen[0] if seen else None)
+
     def candidates(self, query: Query) -> Candidates:
         """The passages worth ranking for a question, with their features."""
         query.terms = self.scoring_terms(query.words)
+        query.naming_terms = set(self.scoring_terms([w for w in query.words if w in query.naming_words]))
         query.idf = {w: self.index.term_idf(w) for w in unique(query.words + query.terms + query.focus)}
         ids, bm25 = candidate_ids(self, query, CANDIDATES)
         return candidate_features(self, query, ids, bm25)

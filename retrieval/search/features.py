@@ -30,7 +30,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -55,8 +55,6 @@ class SearchEngine(Protocol):
     commitments: CommitmentIndex
     places: PassagePlaces
 
-    def scoring_terms(self, words: list[str]) -> list[str]: ...
-
     def coverage_parts(self, words: list[str]) -> dict[str, tuple[tuple[str, ...], list[str]]]: ...
 
 
@@ -78,7 +76,6 @@ COLUMN = {name: i for i, name in enumerate(FEATURES)}
 TEXT_FEATURES = ("window", "proximity", "definition", "heading", "focus", "commitment", "opening", "pairs")
 COVERAGE_FLOOR = 0.2  # under this coverage a candidate is no answer at any threshold tuning tries
 EXTRA_PER_DOCUMENT = 20  # best passages added as candidates from each named or best-matching document
-OPENING_SPACES = 8  # spaces a passage may follow and still open its paragraph
 SEPARATOR = "\x00"  # between texts searched at once (a character no word holds)
 BEST_DOCUMENTS = 5  # documents (by whole-document BM25) whose best passages join the candidates
 
@@ -97,6 +94,7 @@ class Query:
     idf: dict[str, float]
     stance: int = 0  # +1: it asks for a goal, -1: for what was achieved (commitments.question_stance)
     document_scores: np.ndarray | None = None  # BM25 of every whole document, once computed
+    naming_terms: set[str] = field(default_factory=set)  # the index terms of the naming words
 
     @property
     def total_idf(self) -> float:
@@ -136,7 +134,7 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
         return ids, bm25
     # In a named document the passages that say its name (山东) are no better for it: its best
     # are those holding the other words.
-    naming = set(engine.scoring_terms([w for w in query.words if w in query.naming_words]))
+    naming = query.naming_terms
     unnamed_terms = [t for t in query.terms if t not in naming]
     extra_ids, extra_scores = [], []
     for doc in sorted(documents):  # a document's passages are one run of ids: only theirs are scored
@@ -156,18 +154,22 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
 
 
 class Texts:
-    """Which strings occur in many texts at once: text i is the folded text of document
-    doc[i] from start[i] to end[i]. Each string is searched for once in all the texts joined
-    (C speed), not text by text."""
+    """Which strings occur in many texts at once: each string is searched for once in all the
+    texts joined (C speed), not text by text."""
 
-    def __init__(self, engine: SearchEngine, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
-        folded = engine.folded
-        self.texts = [
-            folded[d][s:e] for d, s, e in zip(doc.tolist(), start.tolist(), end.tolist(), strict=True)
-        ]
-        self.joined = SEPARATOR.join(self.texts)
-        self.starts = list(itertools.accumulate((len(text) + 1 for text in self.texts[:-1]), initial=0))
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.joined = SEPARATOR.join(texts)
+        self.starts = list(itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
         self.found: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def spans(cls, engine: SearchEngine, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> Texts:
+        """Text i is the folded text of document doc[i] from start[i] to end[i]."""
+        folded = engine.folded
+        return cls(
+            [folded[d][s:e] for d, s, e in zip(doc.tolist(), start.tolist(), end.tolist(), strict=True)]
+        )
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -175,11 +177,23 @@ class Texts:
     def text(self, row: int) -> str:
         return self.texts[row]
 
-    def has(self, form: str) -> np.ndarray:
-        """For each text, whether `form` occurs in it (as `form in text`)."""
-        if form not in self.found:
-            self.found[form] = rows_holding(self.texts, self.joined, self.starts, form)
-        return self.found[form]
+    def has(self, word: str) -> np.ndarray:
+        """For each text, whether `word` occurs in it (as `word in text`)."""
+        if word in self.found:
+            return self.found[word]
+        if not word or SEPARATOR in word or self.joined.count(word) * 8 > len(self.texts):  # common
+            found = np.fromiter((word in text for text in self.texts), dtype=bool, count=len(self.texts))
+        else:
+            found = np.zeros(len(self.texts), dtype=bool)
+            position = self.joined.find(word)
+            while position != -1:
+                row = bisect.bisect_right(self.starts, position) - 1
+                found[row] = True
+                if row + 1 == len(self.starts):
+                    break
+                position = self.joined.find(word, self.starts[row + 1])
+        self.found[word] = found
+        return found
 
     def where(self, forms: Sequence[str]) -> np.ndarray:
         """The rows whose text holds every form (the only ones a pattern of them can match)."""
@@ -189,30 +203,13 @@ class Texts:
         return np.flatnonzero(rows)
 
 
-def rows_holding(texts: Sequence[str], joined: str, starts: list[int], word: str) -> np.ndarray:
-    """For each text, whether `word` occurs in it; `joined` is the texts joined by SEPARATOR,
-    `starts` where each begins in it."""
-    if not word or SEPARATOR in word or joined.count(word) * 8 > len(texts):  # common: text by text
-        return np.fromiter((word in text for text in texts), dtype=bool, count=len(texts))
-    found = np.zeros(len(texts), dtype=bool)
-    position = joined.find(word)
-    while position != -1:
-        row = bisect.bisect_right(starts, position) - 1
-        found[row] = True
-        if row + 1 == len(starts):
-            break
-        position = joined.find(word, starts[row + 1])
-    return found
-
-
-def containing(texts: Sequence[str], words: Sequence[str]) -> np.ndarray:
+def containing(texts: list[str], words: Sequence[str]) -> np.ndarray:
     """For each text (a row) and word (a column), whether the word occurs in the text (as
     `word in text`): each word searched for once in all the texts joined, not text by text."""
-    joined = SEPARATOR.join(texts)
-    starts = list(itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+    joined = Texts(texts)
     found = np.zeros((len(texts), len(words)), dtype=bool)
     for column, word in enumerate(words):
-        found[:, column] = rows_holding(texts, joined, starts, word)
+        found[:, column] = joined.has(word)
     return found
 
 
@@ -228,7 +225,9 @@ def paragraph_coverage(
     )
     passage = ids[row_of]
     docs = engine.passages.doc[passage]
-    texts = Texts(engine, docs, engine.places.paragraph_start[passage], engine.places.paragraph_end[passage])
+    texts = Texts.spans(
+        engine, docs, engine.places.paragraph_start[passage], engine.places.paragraph_end[passage]
+    )
     named = np.isin(docs, list(query.named)) if query.named else np.zeros(len(paragraphs), dtype=bool)
     found = np.zeros(len(paragraphs))
     for word, (forms, pieces) in parts.items():
@@ -253,7 +252,7 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     values = np.zeros((len(ids), len(FEATURES)))
     values[:, COLUMN["bm25"]] = bm25
     docs = engine.passages.doc[ids]
-    naming = set(engine.scoring_terms([w for w in query.words if w in query.naming_words]))
+    naming = query.naming_terms
     # In a named document every passage answers to its name: the rest tells them apart.
     if query.named and naming:
         unnamed = engine.index.scores_at([t for t in query.terms if t not in naming], ids)
@@ -273,7 +272,7 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
         return Candidates(ids, values, coverage)
     passages = engine.passages
     mine = ids[kept]
-    texts = Texts(engine, passages.doc[mine], passages.start[mine], passages.end[mine])
+    texts = Texts.spans(engine, passages.doc[mine], passages.start[mine], passages.end[mine])
     # In a named document the words naming it do not tell its passages apart (as for bm25).
     named_here = (
         np.isin(passages.doc[mine], list(query.named)) if query.named else np.zeros(len(kept), dtype=bool)
@@ -342,11 +341,10 @@ def opens_paragraph(engine: SearchEngine, ids: np.ndarray) -> np.ndarray:
     """For each passage, whether it opens its paragraph (nothing but spaces before it)."""
     start, paragraph_start = engine.passages.start[ids], engine.places.paragraph_start[ids]
     opens = start <= paragraph_start
-    docs = engine.passages.doc[ids]
-    for row in np.flatnonzero(
-        (start > paragraph_start) & (start - paragraph_start <= OPENING_SPACES)
-    ).tolist():
-        opens[row] = engine.folded[int(docs[row])][int(paragraph_start[row]) : int(start[row])].isspace()
+    docs = engine.passages.doc[ids].tolist()
+    for row in np.flatnonzero(~opens).tolist():
+        text, begin = engine.folded[docs[row]], int(paragraph_start[row])
+        opens[row] = text[begin].isspace() and text[begin : int(start[row])].isspace()
     return opens
 
 

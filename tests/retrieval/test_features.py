@@ -265,19 +265,9 @@ def features_text_by_text(
 def test_features_for_all_candidates_at_once_equal_those_read_text_by_text(
     seed_engine: SearchEngine, question: str
 ) -> None:
-    seen: list[tuple[Query, Candidates]] = []
-    ranked = seed_engine.candidates
-
-    def recording(query: Query) -> Candidates:
-        seen.append((query, ranked(query)))
-        return seen[-1][1]
-
-    seed_engine.candidates = recording  # type: ignore[method-assign]
-    try:
-        seed_engine.ask(question)
-    finally:
-        del seed_engine.candidates
-    [(query, candidates)] = seen
+    _, ranked = seed_engine.traced(question)
+    assert ranked is not None
+    query, candidates = ranked
     coverage, values = features_text_by_text(seed_engine, query, candidates.ids)
     assert np.allclose(candidates.coverage, coverage, rtol=0, atol=1e-9)
     for name in ("window", "proximity", "definition", "heading", "focus", "pairs", "opening"):
