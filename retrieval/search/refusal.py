@@ -33,6 +33,7 @@ import yaml
 
 from retrieval.data_files import DATA_DIR
 from retrieval.search.features import Candidates, Query, SearchEngine
+from retrieval.search.scoring import fitted_yaml, read_fitted
 
 REFUSAL_FEATURES = ("coverage", "absent", "single", "untyped")
 ANSWER_TYPES_FILE = DATA_DIR / "answer_types.yaml"
@@ -62,29 +63,13 @@ class RefusalModel:
         return bool(self.probability(values) < self.threshold)
 
     def to_yaml(self) -> dict:
-        return {
-            "fitted": self.fitted,
-            "procedure": self.procedure,
-            "data": list(self.data),
-            "threshold": self.threshold,  # unrounded: it is a fitted question's probability
-            "bias": round(self.bias, 4),
-            "weights": {name: round(self.weights.get(name, 0.0), 4) for name in REFUSAL_FEATURES},
-        }
+        # The threshold unrounded: it is a fitted question's probability.
+        return fitted_yaml(self, REFUSAL_FEATURES, threshold=self.threshold, bias=round(self.bias, 4))
 
 
 def read_refusal(path: Path) -> RefusalModel:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    unknown = set(data["weights"]) - set(REFUSAL_FEATURES)
-    if unknown:
-        raise ValueError(f"{path}: unknown refusal features {sorted(unknown)}")
-    return RefusalModel(
-        {name: float(value) for name, value in data["weights"].items()},
-        float(data["bias"]),
-        float(data["threshold"]),
-        str(data.get("fitted", "")),
-        list(data.get("data", [])),
-        str(data.get("procedure", "")),
-    )
+    data, weights, provenance = read_fitted(path, REFUSAL_FEATURES)
+    return RefusalModel(weights, float(data["bias"]), float(data["threshold"]), **provenance)
 
 
 @cache

@@ -11,9 +11,11 @@ written by `speechbot tune` with the date and the question sets they were fitted
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import yaml
@@ -36,27 +38,48 @@ class Weights:
         return np.array([self.weights.get(name, 0.0) for name in FEATURES])
 
     def to_yaml(self) -> dict:
-        return {
-            "fitted": self.fitted,
-            "procedure": self.procedure,
-            "data": list(self.data),
-            "min_coverage": round(self.min_coverage, 4),
-            "weights": {name: round(self.weights.get(name, 0.0), 4) for name in FEATURES},
-        }
+        return fitted_yaml(self, FEATURES, min_coverage=round(self.min_coverage, 4))
+
+
+class Fitted(Protocol):
+    """A model fitted by `speechbot tune`: named weights, and when, on what and how it was fitted."""
+
+    @property
+    def weights(self) -> dict[str, float]: ...
+    @property
+    def fitted(self) -> str: ...
+    @property
+    def data(self) -> list[str]: ...
+    @property
+    def procedure(self) -> str: ...
+
+
+def fitted_yaml(model: Fitted, names: Sequence[str], **values: object) -> dict:
+    """A fitted model's file: its provenance, its own `values`, then its weights (every name)."""
+    provenance = {"fitted": model.fitted, "procedure": model.procedure, "data": list(model.data)}
+    weights = {name: round(model.weights.get(name, 0.0), 4) for name in names}
+    return {**provenance, **values, "weights": weights}
+
+
+def read_fitted(path: Path, names: Sequence[str]) -> tuple[dict[str, Any], dict[str, float], dict[str, Any]]:
+    """A fitted model's file: (the whole mapping, its weights, its provenance as keyword
+    arguments); a weight of a name not in `names` is an error."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    unknown = set(data["weights"]) - set(names)
+    if unknown:
+        raise ValueError(f"{path}: unknown features {sorted(unknown)}")
+    weights = {name: float(value) for name, value in data["weights"].items()}
+    provenance = {
+        "fitted": str(data.get("fitted", "")),
+        "data": list(data.get("data", [])),
+        "procedure": str(data.get("procedure", "")),
+    }
+    return data, weights, provenance
 
 
 def read_weights(path: Path) -> Weights:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    unknown = set(data["weights"]) - set(FEATURES)
-    if unknown:
-        raise ValueError(f"{path}: unknown features {sorted(unknown)}")
-    return Weights(
-        {name: float(value) for name, value in data["weights"].items()},
-        float(data["min_coverage"]),
-        str(data.get("fitted", "")),
-        list(data.get("data", [])),
-        str(data.get("procedure", "")),
-    )
+    data, weights, provenance = read_fitted(path, FEATURES)
+    return Weights(weights, float(data["min_coverage"]), **provenance)
 
 
 @cache
