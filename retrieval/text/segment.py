@@ -54,9 +54,13 @@ def user_words() -> list[tuple[str, int | None, str | None]]:
     return entries
 
 
+Cut = Callable[[str], list[str]]
+
+
 @cache
-def _segmenters() -> tuple[Callable[[str], list[str]], Callable[[str], list[str]]]:
-    """(precise cut, search cut) with the user dictionary loaded."""
+def _segmenters() -> tuple[Cut, Cut, Cut]:
+    """(precise cut, search cut, precise cut without jieba's guesses: dictionary words only),
+    one tokenizer with the user dictionary loaded."""
     try:
         import rjieba
     except ImportError:
@@ -65,37 +69,22 @@ def _segmenters() -> tuple[Callable[[str], list[str]], Callable[[str], list[str]
     for word, freq, tag in user_words():
         # Force the user word to stay whole, as jieba's suggest_freq(tune=True) does.
         tokenizer.add_word(word, max(freq or 0, tokenizer.suggest_freq(word)), tag)
-    return (lambda text: tokenizer.cut(text, True)), (lambda text: tokenizer.cut_for_search(text, True))
-
-
-@cache
-def _dictionary_cut() -> Callable[[str], list[str]]:
-    """The precise cut without jieba's guesses (no HMM): dictionary words only."""
-    try:
-        import rjieba
-    except ImportError:
-        import jieba
-
-        tokenizer = jieba.Tokenizer()
-        tokenizer.initialize()
-        for word, freq, tag in user_words():
-            tokenizer.add_word(word, freq, tag)
-        return lambda text: tokenizer.lcut(text, HMM=False)
-    plain = rjieba.Jieba()
-    for word, freq, tag in user_words():
-        plain.add_word(word, max(freq or 0, plain.suggest_freq(word)), tag)
-    return lambda text: plain.cut(text, False)
+    return (
+        (lambda text: tokenizer.cut(text, True)),
+        (lambda text: tokenizer.cut_for_search(text, True)),
+        (lambda text: tokenizer.cut(text, False)),
+    )
 
 
 def in_dictionary(word: str) -> bool:
     """Whether a word is one of the segmenter's dictionary words, not a guess of its
     hidden Markov model (which glues unknown characters together: 党为, 于新)."""
     with _lock:
-        cut = _dictionary_cut()
-    return cut(word) == [word]
+        _, _, dictionary_cut = _segmenters()
+    return dictionary_cut(word) == [word]
 
 
-def _jieba_segmenters() -> tuple[Callable[[str], list[str]], Callable[[str], list[str]]]:
+def _jieba_segmenters() -> tuple[Cut, Cut, Cut]:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -104,14 +93,16 @@ def _jieba_segmenters() -> tuple[Callable[[str], list[str]], Callable[[str], lis
     for word, freq, tag in user_words():
         tokenizer.add_word(word, freq, tag)
         tokenizer.suggest_freq(word, tune=True)
-    return (lambda text: tokenizer.lcut(text, HMM=True)), (
-        lambda text: tokenizer.lcut_for_search(text, HMM=True)
+    return (
+        (lambda text: tokenizer.lcut(text, HMM=True)),
+        (lambda text: tokenizer.lcut_for_search(text, HMM=True)),
+        (lambda text: tokenizer.lcut(text, HMM=False)),
     )
 
 
 def _cut(folded: str, for_search: bool) -> list[str]:
     with _lock:
-        precise, search = _segmenters()
+        precise, search, _ = _segmenters()
     words = search(folded) if for_search else precise(folded)
     if not JOINED_RUN_RE.search(folded):
         return words
