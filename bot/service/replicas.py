@@ -154,6 +154,7 @@ class Replicas:
         self.last_id = "0-0"
         self._waiting: dict[str, asyncio.Future[ReloadReport]] = {}
         self._tasks: list[asyncio.Task] = []
+        self._stopping = False
 
     # ---- life cycle
     async def prepare(self, folder: Path) -> None:
@@ -176,6 +177,9 @@ class Replicas:
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._heartbeat())]
 
     async def stop(self) -> None:
+        # The loops also end on this flag: the Redis client can turn a cancellation inside a read
+        # into a connection error, which the loops take for an outage and would outlive.
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
         # A blocking read on a connection to a Redis that was killed and restarted can outlive its
@@ -291,12 +295,14 @@ class Replicas:
         return found
 
     async def _listen(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 batch: Any = await self.blocking.xread(
                     {STREAM: self.last_id}, count=100, block=int(BLOCK_SECONDS * 1000)
                 )
             except RedisError as err:
+                if self._stopping:
+                    return
                 self.fallback("listen", err)
                 await asyncio.sleep(ERROR_PAUSE)
                 continue
@@ -337,7 +343,7 @@ class Replicas:
 
     # ---- heartbeat and shared numbers
     async def _heartbeat(self) -> None:
-        while True:
+        while not self._stopping:
             await self.beat()
             await asyncio.sleep(HEARTBEAT_SECONDS)
 
