@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import (
     DEFAULT_EVAL,
@@ -20,6 +21,9 @@ from bot.config import (
 )
 from retrieval.index.trust import UntrustedCache
 from retrieval.search.results import Answer
+
+if TYPE_CHECKING:
+    from retrieval.search.engine import SearchEngine
 
 log = logging.getLogger("speechbot")
 
@@ -51,13 +55,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
         else:
             print(f"问：{question}\n{answer_text(answer)}\n", flush=True)
         if args.explain:
-            _explain(answer)
+            _explain(engine, question, answer)
     return 0
 
 
-def _explain(answer: Answer) -> None:
+def _explain(engine: SearchEngine, question: str, answer: Answer) -> None:
+    from retrieval.search.refusal import REFUSAL_FEATURES, default_refusal, question_features
     from retrieval.search.scoring import default_weights, explain_parts
 
+    _, ranked = engine.traced(question)
+    if ranked is not None and len(ranked[1].ids):
+        values = question_features(engine, *ranked)
+        model, min_coverage = default_refusal(), default_weights().min_coverage
+        features = ", ".join(
+            f"{name} {value:.2f}" for name, value in zip(REFUSAL_FEATURES, values, strict=True)
+        )
+        print(
+            f"answerable: P {float(model.probability(values)):.4f} (refused under {model.threshold:.4f}, or "
+            f"under coverage {min_coverage}); {features}\n",
+            flush=True,
+        )
     for number, hit in enumerate(answer.hits, start=1):
         if hit.score_parts:
             parts = explain_parts(hit.score_parts, default_weights()).replace("\n", "\n   ")

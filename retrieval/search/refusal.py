@@ -10,9 +10,15 @@ features describe the question against the corpus, each a share of the question'
   the question is about is not there, whatever else matched;
 - single: the share in words of one character the corpus does write (钱, 毛, 炒, 猫): one
   character is found in many unrelated words, so finding it says little;
+- found: how many of the question's words of two characters or more the best paragraph (the
+  highest coverage) writes, in any spelling. A count, not a share: a long encyclopaedia
+  question with a third of its mass found has found several words together, an everyday
+  question of three words with the same share one (草莓什么时候成熟: 成熟 only);
 - untyped: 1 when the question asks for a kind of answer with a recognisable form (a distance,
-  a date, a price: data/answer_types.yaml) that none of its best paragraphs writes (地球到月球有多远
-  against a paragraph on lunar exploration without a distance), else 0.
+  a date, a price: data/answer_types.yaml) that none of its best passages writes (地球到月球有多远
+  against a passage on lunar exploration without a distance), else 0. The passage, not its
+  paragraph: the answer is what the quote must show, and a report's paragraph writes some sum of
+  money or date almost always.
 
 It is asked only when some candidate reaches the ranking's `min_coverage`: it refuses more
 questions, never fewer. The probability that the question is answerable is a logistic function of the features,
@@ -35,9 +41,9 @@ from retrieval.data_files import DATA_DIR
 from retrieval.search.features import Candidates, Query, SearchEngine
 from retrieval.search.scoring import fitted_yaml, read_fitted
 
-REFUSAL_FEATURES = ("coverage", "absent", "single", "untyped")
+REFUSAL_FEATURES = ("coverage", "absent", "single", "found", "untyped")
 ANSWER_TYPES_FILE = DATA_DIR / "answer_types.yaml"
-BEST_PARAGRAPHS = 3  # the paragraphs of highest coverage an answer of the asked kind is looked for in
+BEST_PASSAGES = 3  # the passages of highest coverage an answer of the asked kind is looked for in
 REFUSAL_FILE = DATA_DIR / "refusal.yaml"
 
 
@@ -90,15 +96,21 @@ def answer_types() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
     return {kind: (re.compile(entry["asks"]), re.compile(entry["written"])) for kind, entry in data.items()}
 
 
+def best_first(candidates: Candidates) -> np.ndarray:
+    """The candidates' ids by coverage, then BM25, highest first."""
+    return candidates.ids[np.lexsort((-candidates.column("bm25"), -candidates.coverage))]
+
+
 def untyped(engine: Corpus, query: Query, candidates: Candidates) -> float:
-    """1.0 when the question asks for a kind of answer that none of its best paragraphs writes."""
+    """1.0 when the question asks for a kind of answer that none of its best passages writes."""
     written = [w for asks, w in answer_types().values() if asks.search(query.folded)]
     if not written:
         return 0.0
-    best = np.lexsort((-candidates.column("bm25"), -candidates.coverage))[:BEST_PARAGRAPHS]
-    for passage_id in candidates.ids[best].tolist():
-        start, end = engine.places.paragraph_start[passage_id], engine.places.paragraph_end[passage_id]
-        text = engine.folded[int(engine.passages.doc[passage_id])][start:end]
+    passages = engine.passages
+    for passage_id in best_first(candidates)[:BEST_PASSAGES].tolist():
+        text = engine.folded[int(passages.doc[passage_id])][
+            passages.start[passage_id] : passages.end[passage_id]
+        ]
         if any(pattern.search(text) for pattern in written):
             return 0.0
     return 1.0
@@ -108,16 +120,20 @@ def question_features(engine: Corpus, query: Query, candidates: Candidates) -> n
     """The refusal features (REFUSAL_FEATURES) of a question and its candidates."""
     total = query.total_idf
     if not len(candidates.ids) or total <= 0:
-        return np.array([0.0, 1.0, 0.0, 0.0])
-    absent = single = 0.0
+        return np.array([0.0, 1.0, 0.0, 0.0, 0.0])
+    best = int(best_first(candidates)[0])
+    start, end = engine.places.paragraph_start[best], engine.places.paragraph_end[best]
+    paragraph = engine.folded[int(engine.passages.doc[best])][start:end]
+    absent = single = found = 0.0
     for word, (forms, _) in engine.coverage_parts(query.words).items():
         if not any(engine.in_corpus(form) for form in forms):
             absent += query.idf[word]
         elif len(word) == 1:
             single += query.idf[word]
-    return np.array(
-        [float(candidates.coverage.max()), absent / total, single / total, untyped(engine, query, candidates)]
-    )
+        elif any(form in paragraph for form in forms):
+            found += 1
+    coverage = float(candidates.coverage.max())
+    return np.array([coverage, absent / total, single / total, found, untyped(engine, query, candidates)])
 
 
 def refuses(engine: Corpus, query: Query, candidates: Candidates) -> bool:

@@ -50,6 +50,8 @@ def test_ask_explain_prints_each_feature_and_its_contribution(capsys):
     code, out, _ = run(capsys, "ask", "提升效能要怎么做", "--corpus", str(SEED), "--top", "1", "--explain")
     assert code == 0
     explained = out.split("」\n\n", 1)[1]
+    question_level, explained = explained.split("\n\n", 1)
+    assert question_level.startswith("answerable: P ") and "found 2.00" in question_level  # 提升, 效能
     assert explained.startswith("1. 《在市长办公会议上的讲话》第二部分")
     assert "coverage 1.000" in explained
     assert any(
