@@ -54,6 +54,7 @@ from retrieval.text.segment import (
     is_cjk,
     is_content_word,
     query_words,
+    separated,
     sub_words,
     synonyms,
 )
@@ -70,6 +71,12 @@ DEBRIS_RE = re.compile(r"[谁啥哪吗呢吧了么]|什么|怎|讲话|报告")
 def spellings(word: str) -> tuple[str, ...]:
     """A question word and its synonyms (gdp, 生产总值): any of them in a text says it."""
     return (word, *synonyms(word))
+
+
+def written_forms(word: str) -> tuple[str, ...]:
+    """Every way a text may write a question word: its spellings and, for a separable word,
+    the word written apart (谈话: 谈一次话). Not index terms: BM25 searches the spellings."""
+    return (*spellings(word), *separated(word))
 
 
 def says(text: str, forms: tuple[str, ...]) -> bool:
@@ -395,7 +402,7 @@ class SearchEngine:
 
     def coverage_parts(self, words: list[str]) -> dict[str, tuple[tuple[str, ...], list[str]]]:
         """Each word with its spellings and its sub-words, as coverage takes them (`features.paragraph_coverage`)."""
-        return {w: (spellings(w), sub_words(w)) for w in words}
+        return {w: (written_forms(w), sub_words(w)) for w in words}
 
     def unmatched(self, hit: Hit, words: list[str], cut: Sequence[str] = ()) -> list[str]:
         """The question's whole words that the hit's paragraph really lacks: not segmentation
@@ -415,7 +422,7 @@ class SearchEngine:
             if len(w) > 1
             and not DEBRIS_RE.search(w)
             and w not in title
-            and not says(text, spellings(w))
+            and not says(text, written_forms(w))
             and not ((pieces := sub_words(w)) and all(says(text, spellings(piece)) for piece in pieces))
             and not is_glued(w, text)
         ]

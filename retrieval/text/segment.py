@@ -46,6 +46,28 @@ def synonyms(word: str) -> tuple[str, ...]:
     return _synonym_groups().get(word, ())
 
 
+# What may stand between the verb and the object of a separable word: a count (一次, 两回, 几次),
+# an aspect (了, 过), a measure word (个) or a result (好, 完).
+SEPARATING = (
+    *(f"{n}{unit}" for n in "一两二三四五六七八九十几" for unit in "次回"),
+    *"了过个好完次",
+    "一下",
+)
+
+
+@cache
+def _separable() -> frozenset[str]:
+    return frozenset(data_lines("separable.txt"))
+
+
+def separated(word: str) -> tuple[str, ...]:
+    """A separable verb-object word written apart (谈话 → 谈一次话, 谈过话…), from
+    data/separable.txt; () for any other word."""
+    if word not in _separable():
+        return ()
+    return tuple(f"{word[0]}{between}{word[1]}" for between in SEPARATING)
+
+
 def user_words() -> list[tuple[str, int | None, str | None]]:
     entries = []
     for line in data_lines("userdict.txt"):

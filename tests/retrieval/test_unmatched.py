@@ -20,6 +20,17 @@ def test_a_word_said_another_way_is_not_named(seed_engine):
         assert answer.unmatched == [], question
 
 
+def test_a_separable_word_written_apart_is_found_and_not_named(seed_engine, monkeypatch):
+    """谈话 is written 谈一次话 (data/separable.txt); 多长时间 asks, like 多久, and is no content word."""
+    from retrieval.search import engine as engine_module
+
+    question = "副市长多长时间跟部门班子谈话"
+    answer = seed_engine.ask(question)
+    assert "谈一次话" in answer.hits[0].quote and answer.unmatched == []
+    monkeypatch.setattr(engine_module, "separated", lambda word: ())
+    assert seed_engine.ask(question).unmatched == ["谈话"]
+
+
 def test_question_words_glued_to_an_interrogative_or_particle_are_not_named(seed_engine):
     for question in ("常务会提了什么", "常务会由谁来召开", "廉政责任书由谁来签"):
         answer = seed_engine.ask(question)
