@@ -23,6 +23,7 @@ TITLE_RE = re.compile(r"《[^《》]{0,80}》")
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 THIS_YEAR, PLAN_PERIOD, LATER = "this_year", "plan_period", "later"
 HORIZONS = (THIS_YEAR, PLAN_PERIOD, LATER)
+NAMED = ("law", "system", "designation", "policy", "facility")  # programme rules without a suffix
 PLAN_YEARS = 5  # a five-year plan ends in a year divisible by 5 (2025, 2030)
 CHINESE_DIGITS = {
     "〇": "0",
@@ -54,9 +55,9 @@ class ElementRules:
     name_number: re.Pattern[str]
     programme: re.Pattern[str]
     quoted_programme: re.Pattern[str]
-    law: re.Pattern[str]
-    system: re.Pattern[str]
-    designation: re.Pattern[str]
+    named: tuple[re.Pattern[str], ...]  # laws, systems, designations, policies, facilities
+    milestones: tuple[re.Pattern[str], ...]  # a name with its milestone, or a site being built
+    milestone_lead: re.Pattern[str]
     generic: frozenset[str]
     generic_words: re.Pattern[str]
     not_in_name: re.Pattern[str]
@@ -94,9 +95,9 @@ def element_rules() -> ElementRules:
             f"(?<!探索)(?:{verbs})(?!了)(?:好|实|落细)?(?P<name>[^，,。；;：:！!？?]{{1,40}}?(?:{suffixes}))(?!{p['not_after']})"
         ),
         quoted_programme=re.compile(f"(?:{verbs})[^，,。；;：:！!？?]{{0,20}}?(?P<name>{p['quoted']})"),
-        law=re.compile(p["law"]),
-        system=re.compile(p["system"]),
-        designation=re.compile(p["designation"]),
+        named=tuple(re.compile("".join(p[key].split())) for key in NAMED),
+        milestones=tuple(re.compile("".join(p[key].split())) for key in ("milestone", "site")),
+        milestone_lead=re.compile(p["milestone_lead"]),
         generic=frozenset(_words(p["generic"])),
         generic_words=re.compile(p["generic_words"]),
         not_in_name=re.compile(p["not_in_name"]),
@@ -157,8 +158,10 @@ def _is_category(match: re.Match[str]) -> bool:
 
 
 def programmes(folded: str, original: str) -> list[tuple[int, str]]:
-    """Named programmes, actions, pilots, projects, events, plans and laws the sentence carries
-    out (实施城市更新行动, 开展“人工智能+”行动, 落实增值税法), each from its verb on."""
+    """Named programmes, actions, pilots, projects, events, plans, laws, systems, policies and
+    facilities the sentence carries out (实施城市更新行动, 开展“人工智能+”行动, 落实增值税法,
+    落实离境退税政策, 投运共和机场), each from its verb on, or a named project with its milestone
+    (…水利枢纽工程开工)."""
     rules = element_rules()
     found = []
     untitled = blanked(folded, TITLE_RE)
@@ -166,7 +169,10 @@ def programmes(folded: str, original: str) -> list[tuple[int, str]]:
         for m in pattern.finditer(untitled):
             if pattern is rules.quoted_programme or not (_is_generic(m.group("name")) or _is_category(m)):
                 found.append((m.start(), original[m.start() : m.end()]))
-    for pattern in (rules.law, rules.system, rules.designation):
+    for m in (m for pattern in rules.milestones for m in pattern.finditer(untitled)):
+        if not _is_generic(rules.milestone_lead.sub("", m.group("name"))):
+            found.append((m.start(), original[m.start() : m.end()]))
+    for pattern in rules.named:
         found += [(m.start(), original[m.start() : m.end()]) for m in pattern.finditer(folded)]
     return _distinct(found)
 

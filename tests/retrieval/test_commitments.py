@@ -191,6 +191,21 @@ def test_quantities_are_numbers_with_units_never_a_name(text, expected):
         ("广泛开展全民健身活动", False),  # a kind of activity, named by who takes part
         ("扎实开展党史学习教育", True),  # a study campaign
         ("支持襄阳争创国家农业高新技术产业示范区", True),  # a national designation sought
+        ("注重扬长避短，争建国家脑机接口技术创新中心", True),  # a national centre sought
+        ("推进昆仑山、罗布人村寨等创建国家5A级旅游景区", True),
+        ("创建具有全国影响力的区域科技创新中心", False),  # an ambition
+        ("落实离境退税政策", True),  # a policy named by its instrument
+        ("落实育儿补贴等支持政策", True),
+        ("落实落细就业优先政策", False),  # a policy named by its aim
+        ("全面实行股票发行注册制", True),  # a system put in force
+        ("完善市场主体退出机制，实行中小微企业简易注销制度", True),
+        ("严格落实军委主席负责制", False),  # a duty
+        ("全面投运共和机场", True),  # a facility put into service
+        ("力争鄱阳湖水利枢纽工程等重大项目开工", True),  # a named project's milestone
+        ("推动一批重大工程开工", False),  # a category
+        ("加快“沙戈荒”新能源基地建设", True),  # a named site pushed forward
+        ("加强综治中心建设", False),
+        ("推行碳普惠试点", True),
     ],
 )
 def test_named_programmes_and_what_is_not_one(text, named):
