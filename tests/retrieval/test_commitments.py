@@ -269,27 +269,31 @@ def test_recall_on_the_first_hand_labelled_sample(labelled_corpus):
     assert scores["seed"].precision >= 0.9
 
 
-# Labelled documents whose first held-out run fell below the recall bar, with no rule changed
-# after it: each is held at its measured recall (docs/commitments.md, heldout6) until the rules
-# reach the bar on it, so the figure can only go up.
-RECALL_BELOW_BAR = {"2026_西藏自治区_政府工作报告": 0.79}  # heldout6 first run: 61/77
+# Field figures of a held-out first run that fell below the bar, with no rule changed after it:
+# each is held at its measured value (docs/commitments.md) until the rules reach the bar on it,
+# so the figure can only go up.
+FIELD_BELOW_BAR = {("heldout7", "quantity"): 71}  # first run: 5/7 (240小时过境免签政策, 0—6岁…筛查)
 
 
 def test_precision_recall_and_fields_by_kind_on_the_labels(labelled_corpus):
-    """Every labelled document ≥ 0.8 recall (but those of RECALL_BELOW_BAR, at their first-run
-    figure), the held-out ones ≥ 0.85 precision (figures of each run in docs/commitments.md);
-    kind, horizon and quantity ≥ 90% right where labelled."""
+    """Every labelled document ≥ 0.8 recall and ≥ 0.9 precision (figures of each run in
+    docs/commitments.md); every field ≥ 90% right where labelled, but those of FIELD_BELOW_BAR
+    at their first-run figure."""
     lines = score_kinds(labelled_corpus, KIND_LABELS)
     documents = [line for line in lines if line.startswith("  ") and "_" in line.split(":")[0]]
     assert len(documents) >= 7
     for line in documents:
-        name = line.split(":")[0].strip()
         precision = float(line.split("precision ")[1].split(" ")[0])
         recall = float(line.split("recall ")[1].split(" ")[0])
-        assert recall >= RECALL_BELOW_BAR.get(name, 0.8) and precision >= 0.85, line
-    fields = [line for line in lines if line.startswith("  field ")]
-    for line in fields:
-        assert int(line.split(": ")[1].split("%")[0]) >= 90, line
+        assert recall >= 0.8 and precision >= 0.9, line
+    stratum = ""
+    for line in lines:
+        if line.startswith("== "):
+            stratum = line[3:]
+        elif line.startswith("  field "):
+            name = line.split()[1].rstrip(":")
+            share = int(line.split(": ")[1].split("%")[0])
+            assert share >= FIELD_BELOW_BAR.get((stratum, name), 90), (stratum, line)
 
 
 def test_labels_still_match_the_corpus_text(labelled_corpus):
