@@ -54,6 +54,8 @@ class ElementRules:
     quantity: re.Pattern[str]
     name_number: re.Pattern[str]
     programme: re.Pattern[str]
+    name_end: re.Pattern[str]  # where a longer programme name may end
+    programme_name: re.Pattern[str]  # a name within a verb's reach
     quoted_programme: re.Pattern[str]
     named: tuple[re.Pattern[str], ...]  # laws, systems, designations, policies, facilities
     milestones: tuple[re.Pattern[str], ...]  # a name with its milestone, or a site being built
@@ -82,7 +84,7 @@ def element_rules() -> ElementRules:
     q = data["quantity"]
     number, unit = q["number"], _longest_first(q["unit"])
     quantity = (
-        f"(?:(?:{q['bound']})\\s*)?{number}(?:\\s*(?:{unit}))?(?:{q['range']}{number})?\\s*(?:{unit})"
+        f"(?:(?:{q['bound']})\\s*)?{number}(?:(?:\\s*(?:{unit}))?{q['range']}{number})?\\s*(?:{unit})"
         f"(?!(?<=人)(?:{q['not_after_person']}))(?:{q['qualifier']})?|{'|'.join(_words(q['words']))}"
     )
     p = data["programme"]
@@ -94,6 +96,8 @@ def element_rules() -> ElementRules:
         programme=re.compile(
             f"(?<!探索)(?:{verbs})(?!了)(?:好|实|落细)?(?P<name>[^，,。；;：:！!？?]{{1,40}}?(?:{suffixes}))(?!{p['not_after']})"
         ),
+        name_end=re.compile(f"(?:{suffixes})(?!{p['not_after']})"),
+        programme_name=re.compile(f"[^，,。；;：:！!？?]{{1,40}}?(?:{suffixes})"),
         quoted_programme=re.compile(f"(?:{verbs})[^，,。；;：:！!？?]{{0,20}}?(?P<name>{p['quoted']})"),
         named=tuple(re.compile("".join(p[key].split())) for key in NAMED),
         milestones=tuple(re.compile("".join(p[key].split())) for key in ("milestone", "site")),
@@ -148,13 +152,37 @@ def _is_generic(name: str) -> bool:
     )
 
 
-def _is_category(match: re.Match[str]) -> bool:
+def _is_category(name: str, verb_on: str) -> bool:
     """A …项目 that names a category: no examples (等), no quotes, not launched (实施/启动)."""
     rules = element_rules()
-    name = match.group("name")
     if not rules.category.search(name) or "等" in name or "“" in name:
         return False
-    return not rules.category_verbs.match(match.group())
+    return not rules.category_verbs.match(verb_on)
+
+
+def _named_programme(match: re.Match[str], text: str) -> int | None:
+    """Where the programme a verb reaches ends: the shortest name after the verb, or, when that
+    one is generic or a category (加快宝中铁路…, 推进停工项目与…), the next longer one in reach;
+    a longer one listing examples (…等重点项目) only when what follows 等 is generic, since
+    …等防洪工程 names a kind of works by its examples."""
+    rules = element_rules()
+    start, verb_on = match.start("name"), match.group()
+    ends = (m.end() for m in rules.name_end.finditer(text, match.end()))
+    for end in (match.end(), *ends):
+        name = text[start:end]
+        if not rules.programme_name.fullmatch(name):
+            return None
+        if end > match.end() and _names_a_kind(name):
+            continue
+        if not (_is_generic(name) or _is_category(name, verb_on + text[match.end() : end])):
+            return end
+    return None
+
+
+def _names_a_kind(name: str) -> bool:
+    """…等防洪工程: examples of a kind of works (not generic after 等), no programme named."""
+    rules = element_rules()
+    return "等" in name and rules.generic_words.sub("", name.rsplit("等", 1)[1]) not in rules.generic
 
 
 def programmes(folded: str, original: str) -> list[tuple[int, str]]:
@@ -165,10 +193,11 @@ def programmes(folded: str, original: str) -> list[tuple[int, str]]:
     rules = element_rules()
     found = []
     untitled = blanked(folded, TITLE_RE)
-    for pattern in (rules.programme, rules.quoted_programme):
-        for m in pattern.finditer(untitled):
-            if pattern is rules.quoted_programme or not (_is_generic(m.group("name")) or _is_category(m)):
-                found.append((m.start(), original[m.start() : m.end()]))
+    for m in rules.programme.finditer(untitled):
+        end = _named_programme(m, untitled)
+        if end is not None:
+            found.append((m.start(), original[m.start() : end]))
+    found += [(m.start(), original[m.start() : m.end()]) for m in rules.quoted_programme.finditer(untitled)]
     for m in (m for pattern in rules.milestones for m in pattern.finditer(untitled)):
         if not _is_generic(rules.milestone_lead.sub("", m.group("name"))):
             found.append((m.start(), original[m.start() : m.end()]))

@@ -164,6 +164,20 @@ def test_exhortations_questions_and_quoted_names_are_not_commitments(engine):
         ("认真落实国务院关于鼓励引导民间投资新36条", []),  # a document named by its count
         ("推动优化工商业电价机制12条举措落地见效", []),
         ("打通50条断头路", ["50条"]),
+        ("积极推进240小时过境免签政策落地", []),  # a policy named by its figure
+        ("延续执行企业研发费用加计扣除75%政策", []),
+        ("免费开展0—6岁儿童孤独症筛查、60岁以上老年人流感疫苗接种", []),  # ages naming who
+        ("推动满3岁即入园", []),
+        ("开工建设南网720兆瓦储能电站等项目", []),  # a capacity inside a project's name
+        ("释放吉化120万吨乙烯转型升级项目新装置产能", []),
+        ("布局建设700万千瓦新型储能项目", ["700万千瓦"]),  # the capacity built
+        ("加快德令哈3座35万千瓦光热电站建设", ["3座", "35万千瓦"]),
+        ("推动30万千瓦级煤电机组“上大压小”", []),  # a class
+        ("抓好新建煤矿投产，新增千万吨产能", ["千万吨"]),  # magnitudes in words, 方, 头
+        ("天然气产能达到22亿方", ["22亿方"]),
+        ("肉牛屠宰加工量突破100万头", ["100万头"]),
+        ("实施项目3500多个，开展活动5000场次", ["3500多个", "5000场次"]),  # one unit, not two
+        ("建设200个家门口养老服务站", ["200个"]),
     ],
 )
 def test_quantities_are_numbers_with_units_never_a_name(text, expected):
@@ -206,6 +220,10 @@ def test_quantities_are_numbers_with_units_never_a_name(text, expected):
         ("加快“沙戈荒”新能源基地建设", True),  # a named site pushed forward
         ("加强综治中心建设", False),
         ("推行碳普惠试点", True),
+        # the first name a verb reaches is too short: the longer one after it is tried
+        ("加快宝中铁路、包兰铁路、河东机场改造等重点项目建设", True),
+        ("扎实推进停工项目与闲置资产处置化解行动", True),
+        ("加快病险水库除险加固、蓄滞洪区等防洪工程建设", False),  # a kind of works
     ],
 )
 def test_named_programmes_and_what_is_not_one(text, named):
@@ -272,7 +290,7 @@ def test_recall_on_the_first_hand_labelled_sample(labelled_corpus):
 # Field figures of a held-out first run that fell below the bar, with no rule changed after it:
 # each is held at its measured value (docs/commitments.md) until the rules reach the bar on it,
 # so the figure can only go up.
-FIELD_BELOW_BAR = {("heldout7", "quantity"): 71}  # first run: 5/7 (240小时过境免签政策, 0—6岁…筛查)
+FIELD_BELOW_BAR: dict[tuple[str, str], int] = {}
 
 
 def test_precision_recall_and_fields_by_kind_on_the_labels(labelled_corpus):
