@@ -21,6 +21,7 @@ CLAUSE_END_RE = re.compile(r"[，,；;。！!？?：:]")
 QUOTED_RE = re.compile(r"“[^“”]{0,30}”|《[^《》]{0,40}》")
 TITLE_RE = re.compile(r"《[^《》]{0,80}》")
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+LIST_MARK_RE = re.compile(r"[、和与及]")
 THIS_YEAR, PLAN_PERIOD, LATER = "this_year", "plan_period", "later"
 HORIZONS = (THIS_YEAR, PLAN_PERIOD, LATER)
 NAMED = ("law", "system", "designation", "policy", "facility")  # programme rules without a suffix
@@ -162,27 +163,20 @@ def _is_category(name: str, verb_on: str) -> bool:
 
 def _named_programme(match: re.Match[str], text: str) -> int | None:
     """Where the programme a verb reaches ends: the shortest name after the verb, or, when that
-    one is generic or a category (加快宝中铁路…, 推进停工项目与…), the next longer one in reach;
-    a longer one listing examples (…等重点项目) only when what follows 等 is generic, since
-    …等防洪工程 names a kind of works by its examples."""
+    one is generic or a category and starts a list (加快宝中铁路、包兰铁路…等重点项目建设, 推进
+    停工项目与闲置资产处置化解行动), the first longer one whose added names are no generic ones
+    (…专项和重点项目 adds none; 病险水库除险加固… starts no list)."""
     rules = element_rules()
-    start, verb_on = match.start("name"), match.group()
-    ends = (m.end() for m in rules.name_end.finditer(text, match.end()))
-    for end in (match.end(), *ends):
-        name = text[start:end]
+    start, first = match.start("name"), match.end()
+    for end in (first, *(m.end() for m in rules.name_end.finditer(text, first))):
+        name, added = text[start:end], text[first:end]
         if not rules.programme_name.fullmatch(name):
             return None
-        if end > match.end() and _names_a_kind(name):
+        if added and not (LIST_MARK_RE.match(added) and not _is_generic(added)):
             continue
-        if not (_is_generic(name) or _is_category(name, verb_on + text[match.end() : end])):
+        if not (_is_generic(name) or _is_category(name, match.group() + added)):
             return end
     return None
-
-
-def _names_a_kind(name: str) -> bool:
-    """…等防洪工程: examples of a kind of works (not generic after 等), no programme named."""
-    rules = element_rules()
-    return "等" in name and rules.generic_words.sub("", name.rsplit("等", 1)[1]) not in rules.generic
 
 
 def programmes(folded: str, original: str) -> list[tuple[int, str]]:
