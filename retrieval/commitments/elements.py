@@ -21,8 +21,10 @@ CLAUSE_END_RE = re.compile(r"[，,；;。！!？?：:]")
 QUOTED_RE = re.compile(r"“[^“”]{0,30}”|《[^《》]{0,40}》")
 TITLE_RE = re.compile(r"《[^《》]{0,80}》")
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+LIST_MARK_RE = re.compile(r"[、和与及]")
 THIS_YEAR, PLAN_PERIOD, LATER = "this_year", "plan_period", "later"
 HORIZONS = (THIS_YEAR, PLAN_PERIOD, LATER)
+NAMED = ("law", "system", "designation", "policy", "facility")  # programme rules without a suffix
 PLAN_YEARS = 5  # a five-year plan ends in a year divisible by 5 (2025, 2030)
 CHINESE_DIGITS = {
     "〇": "0",
@@ -53,10 +55,12 @@ class ElementRules:
     quantity: re.Pattern[str]
     name_number: re.Pattern[str]
     programme: re.Pattern[str]
+    name_end: re.Pattern[str]  # where a longer programme name may end
+    programme_name: re.Pattern[str]  # a name within a verb's reach
     quoted_programme: re.Pattern[str]
-    law: re.Pattern[str]
-    system: re.Pattern[str]
-    designation: re.Pattern[str]
+    named: tuple[re.Pattern[str], ...]  # laws, systems, designations, policies, facilities
+    milestones: tuple[re.Pattern[str], ...]  # a name with its milestone, or a site being built
+    milestone_lead: re.Pattern[str]
     generic: frozenset[str]
     generic_words: re.Pattern[str]
     not_in_name: re.Pattern[str]
@@ -81,7 +85,7 @@ def element_rules() -> ElementRules:
     q = data["quantity"]
     number, unit = q["number"], _longest_first(q["unit"])
     quantity = (
-        f"(?:(?:{q['bound']})\\s*)?{number}(?:\\s*(?:{unit}))?(?:{q['range']}{number})?\\s*(?:{unit})"
+        f"(?:(?:{q['bound']})\\s*)?{number}(?:(?:\\s*(?:{unit}))?{q['range']}{number})?\\s*(?:{unit})"
         f"(?!(?<=人)(?:{q['not_after_person']}))(?:{q['qualifier']})?|{'|'.join(_words(q['words']))}"
     )
     p = data["programme"]
@@ -93,10 +97,12 @@ def element_rules() -> ElementRules:
         programme=re.compile(
             f"(?<!探索)(?:{verbs})(?!了)(?:好|实|落细)?(?P<name>[^，,。；;：:！!？?]{{1,40}}?(?:{suffixes}))(?!{p['not_after']})"
         ),
+        name_end=re.compile(f"(?:{suffixes})(?!{p['not_after']})"),
+        programme_name=re.compile(f"[^，,。；;：:！!？?]{{1,40}}?(?:{suffixes})"),
         quoted_programme=re.compile(f"(?:{verbs})[^，,。；;：:！!？?]{{0,20}}?(?P<name>{p['quoted']})"),
-        law=re.compile(p["law"]),
-        system=re.compile(p["system"]),
-        designation=re.compile(p["designation"]),
+        named=tuple(re.compile("".join(p[key].split())) for key in NAMED),
+        milestones=tuple(re.compile("".join(p[key].split())) for key in ("milestone", "site")),
+        milestone_lead=re.compile(p["milestone_lead"]),
         generic=frozenset(_words(p["generic"])),
         generic_words=re.compile(p["generic_words"]),
         not_in_name=re.compile(p["not_in_name"]),
@@ -147,26 +153,49 @@ def _is_generic(name: str) -> bool:
     )
 
 
-def _is_category(match: re.Match[str]) -> bool:
+def _is_category(name: str, verb_on: str) -> bool:
     """A …项目 that names a category: no examples (等), no quotes, not launched (实施/启动)."""
     rules = element_rules()
-    name = match.group("name")
     if not rules.category.search(name) or "等" in name or "“" in name:
         return False
-    return not rules.category_verbs.match(match.group())
+    return not rules.category_verbs.match(verb_on)
+
+
+def _named_programme(match: re.Match[str], text: str) -> int | None:
+    """Where the programme a verb reaches ends: the shortest name after the verb, or, when that
+    one is generic or a category and starts a list (加快宝中铁路、包兰铁路…等重点项目建设, 推进
+    停工项目与闲置资产处置化解行动), the first longer one whose added names are no generic ones
+    (…专项和重点项目 adds none; 病险水库除险加固… starts no list)."""
+    rules = element_rules()
+    start, first = match.start("name"), match.end()
+    for end in (first, *(m.end() for m in rules.name_end.finditer(text, first))):
+        name, added = text[start:end], text[first:end]
+        if not rules.programme_name.fullmatch(name):
+            return None
+        if added and not (LIST_MARK_RE.match(added) and not _is_generic(added)):
+            continue
+        if not (_is_generic(name) or _is_category(name, match.group() + added)):
+            return end
+    return None
 
 
 def programmes(folded: str, original: str) -> list[tuple[int, str]]:
-    """Named programmes, actions, pilots, projects, events, plans and laws the sentence carries
-    out (实施城市更新行动, 开展“人工智能+”行动, 落实增值税法), each from its verb on."""
+    """Named programmes, actions, pilots, projects, events, plans, laws, systems, policies and
+    facilities the sentence carries out (实施城市更新行动, 开展“人工智能+”行动, 落实增值税法,
+    落实离境退税政策, 投运共和机场), each from its verb on, or a named project with its milestone
+    (…水利枢纽工程开工)."""
     rules = element_rules()
     found = []
     untitled = blanked(folded, TITLE_RE)
-    for pattern in (rules.programme, rules.quoted_programme):
-        for m in pattern.finditer(untitled):
-            if pattern is rules.quoted_programme or not (_is_generic(m.group("name")) or _is_category(m)):
-                found.append((m.start(), original[m.start() : m.end()]))
-    for pattern in (rules.law, rules.system, rules.designation):
+    for m in rules.programme.finditer(untitled):
+        end = _named_programme(m, untitled)
+        if end is not None:
+            found.append((m.start(), original[m.start() : end]))
+    found += [(m.start(), original[m.start() : m.end()]) for m in rules.quoted_programme.finditer(untitled)]
+    for m in (m for pattern in rules.milestones for m in pattern.finditer(untitled)):
+        if not _is_generic(rules.milestone_lead.sub("", m.group("name"))):
+            found.append((m.start(), original[m.start() : m.end()]))
+    for pattern in rules.named:
         found += [(m.start(), original[m.start() : m.end()]) for m in pattern.finditer(folded)]
     return _distinct(found)
 

@@ -164,6 +164,21 @@ def test_exhortations_questions_and_quoted_names_are_not_commitments(engine):
         ("认真落实国务院关于鼓励引导民间投资新36条", []),  # a document named by its count
         ("推动优化工商业电价机制12条举措落地见效", []),
         ("打通50条断头路", ["50条"]),
+        ("积极推进240小时过境免签政策落地", []),  # a policy named by its figure
+        ("延续执行企业研发费用加计扣除75%政策", []),
+        ("免费开展0—6岁儿童孤独症筛查、60岁以上老年人流感疫苗接种", []),  # ages naming who
+        ("推动满3岁即入园", []),
+        ("开工建设南网720兆瓦储能电站等项目", []),  # a capacity inside a project's name
+        ("释放吉化120万吨乙烯转型升级项目新装置产能", []),
+        ("布局建设700万千瓦新型储能项目", ["700万千瓦"]),  # the capacity built
+        ("加快德令哈3座35万千瓦光热电站建设", ["3座", "35万千瓦"]),
+        ("推动30万千瓦级煤电机组“上大压小”", []),  # a class
+        ("抓好新建煤矿投产，新增千万吨产能", ["千万吨"]),  # magnitudes in words, 方, 头
+        ("天然气产能达到22亿方", ["22亿方"]),
+        ("肉牛屠宰加工量突破100万头", ["100万头"]),
+        ("实施项目3500多个，开展活动5000场次", ["3500多个", "5000场次"]),  # one unit, not two
+        ("建设200个家门口养老服务站", ["200个"]),
+        ("生产一千八百万吨钢", []),  # no part of a longer number in words
     ],
 )
 def test_quantities_are_numbers_with_units_never_a_name(text, expected):
@@ -191,6 +206,27 @@ def test_quantities_are_numbers_with_units_never_a_name(text, expected):
         ("广泛开展全民健身活动", False),  # a kind of activity, named by who takes part
         ("扎实开展党史学习教育", True),  # a study campaign
         ("支持襄阳争创国家农业高新技术产业示范区", True),  # a national designation sought
+        ("注重扬长避短，争建国家脑机接口技术创新中心", True),  # a national centre sought
+        ("推进昆仑山、罗布人村寨等创建国家5A级旅游景区", True),
+        ("创建具有全国影响力的区域科技创新中心", False),  # an ambition
+        ("落实离境退税政策", True),  # a policy named by its instrument
+        ("落实育儿补贴等支持政策", True),
+        ("落实落细就业优先政策", False),  # a policy named by its aim
+        ("全面实行股票发行注册制", True),  # a system put in force
+        ("完善市场主体退出机制，实行中小微企业简易注销制度", True),
+        ("严格落实军委主席负责制", False),  # a duty
+        ("全面投运共和机场", True),  # a facility put into service
+        ("力争鄱阳湖水利枢纽工程等重大项目开工", True),  # a named project's milestone
+        ("推动一批重大工程开工", False),  # a category
+        ("加快“沙戈荒”新能源基地建设", True),  # a named site pushed forward
+        ("加强综治中心建设", False),
+        ("推行碳普惠试点", True),
+        # the first name a verb reaches is too short: the longer one after it is tried
+        ("加快宝中铁路、包兰铁路、河东机场改造等重点项目建设", True),
+        ("扎实推进停工项目与闲置资产处置化解行动", True),
+        ("加快病险水库除险加固、蓄滞洪区等防洪工程建设", False),  # starts no list
+        ("抓紧启动一批重大科技专项和重点项目", False),  # adds a generic name only
+        ("推动组建铁路发展公司统一运营管理省内控股地方铁路", False),
     ],
 )
 def test_named_programmes_and_what_is_not_one(text, named):
@@ -254,27 +290,34 @@ def test_recall_on_the_first_hand_labelled_sample(labelled_corpus):
     assert scores["seed"].precision >= 0.9
 
 
-# Labelled documents whose first held-out run fell below the recall bar, with no rule changed
-# after it: each is held at its measured recall (docs/commitments.md, heldout6) until the rules
-# reach the bar on it, so the figure can only go up.
-RECALL_BELOW_BAR = {"2026_西藏自治区_政府工作报告": 0.79}  # heldout6 first run: 61/77
+# Field figures of a held-out first run that fell below the bar, with no rule changed after it:
+# each is held at its measured value (docs/commitments.md) until the rules reach the bar on it,
+# so the figure can only go up.
+FIELD_BELOW_BAR: dict[tuple[str, str], int] = {}
+# The same for a document's (precision, recall) below 0.9 or 0.8.
+DOCUMENT_BELOW_BAR = {"2026_北京市_政府工作报告": (0.88, 0.78)}  # heldout8's first run: 50/57, 50/64
 
 
 def test_precision_recall_and_fields_by_kind_on_the_labels(labelled_corpus):
-    """Every labelled document ≥ 0.8 recall (but those of RECALL_BELOW_BAR, at their first-run
-    figure), the held-out ones ≥ 0.85 precision (figures of each run in docs/commitments.md);
-    kind, horizon and quantity ≥ 90% right where labelled."""
+    """Every labelled document ≥ 0.8 recall and ≥ 0.9 precision (figures of each run in
+    docs/commitments.md); every field ≥ 90% right where labelled; those of DOCUMENT_BELOW_BAR
+    and FIELD_BELOW_BAR at their first-run figures."""
     lines = score_kinds(labelled_corpus, KIND_LABELS)
     documents = [line for line in lines if line.startswith("  ") and "_" in line.split(":")[0]]
     assert len(documents) >= 7
     for line in documents:
-        name = line.split(":")[0].strip()
         precision = float(line.split("precision ")[1].split(" ")[0])
         recall = float(line.split("recall ")[1].split(" ")[0])
-        assert recall >= RECALL_BELOW_BAR.get(name, 0.8) and precision >= 0.85, line
-    fields = [line for line in lines if line.startswith("  field ")]
-    for line in fields:
-        assert int(line.split(": ")[1].split("%")[0]) >= 90, line
+        least_precision, least_recall = DOCUMENT_BELOW_BAR.get(line.split(":")[0].strip(), (0.9, 0.8))
+        assert recall >= least_recall and precision >= least_precision, line
+    stratum = ""
+    for line in lines:
+        if line.startswith("== "):
+            stratum = line[3:]
+        elif line.startswith("  field "):
+            name = line.split()[1].rstrip(":")
+            share = int(line.split(": ")[1].split("%")[0])
+            assert share >= FIELD_BELOW_BAR.get((stratum, name), 90), (stratum, line)
 
 
 def test_labels_still_match_the_corpus_text(labelled_corpus):
