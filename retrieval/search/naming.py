@@ -13,7 +13,7 @@ from retrieval.corpus.document import Document
 from retrieval.data_files import data_lines
 from retrieval.text.normalize import fold
 from retrieval.text.segment import document_terms, query_words, sub_words
-from retrieval.text.wordlists import speech_words
+from retrieval.text.wordlists import speech_word, speech_words
 
 YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 ISSUER_SUFFIX_RE = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市)$")
@@ -84,7 +84,7 @@ class DocumentNames:
         votes: dict[int, int] = defaultdict(int)
         naming_terms: set[str] = set()
         for term in question_terms:
-            for doc in self.by_kind.get(term, ()):
+            for doc in self.by_kind.get(speech_word(term) or "", ()):
                 votes[doc] += 1
                 naming_terms.add(term)
             docs = self.term_documents(term, distinctive)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from retrieval.corpus.document import CLOSING, OPENING, Kind
 from retrieval.corpus.structure import cn_number
 from retrieval.text.segment import is_cjk
-from retrieval.text.wordlists import speech_words
+from retrieval.text.wordlists import speech_word
 
 PROXIMITY_GAP = 2  # characters allowed between two words that "stand together" in a passage
 # What follows a phrase that a sentence defines or explains: 聚焦，就是… / “三专”。即… / 是指…
@@ -79,7 +79,7 @@ def focus_words(folded_question: str, words: list[str]) -> tuple[list[str], list
 
 def document_words(words: list[str]) -> list[str]:
     """The words that refer to the speech itself (讲话里面…, 报告中…), not to its content."""
-    return [w for w in words if w in speech_words()]
+    return [w for w in words if speech_word(w)]
 
 
 DEFINITION_MARKER_RE = re.compile(DEFINITION_MARKERS)
