@@ -24,7 +24,7 @@ CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 LIST_MARK_RE = re.compile(r"[、和与及]")
 THIS_YEAR, PLAN_PERIOD, LATER = "this_year", "plan_period", "later"
 HORIZONS = (THIS_YEAR, PLAN_PERIOD, LATER)
-NAMED = ("law", "system", "designation", "policy", "facility")  # programme rules without a suffix
+NAMED = ("law", "system", "designation", "policy", "facility", "measures")  # programme rules without a suffix
 PLAN_YEARS = 5  # a five-year plan ends in a year divisible by 5 (2025, 2030)
 CHINESE_DIGITS = {
     "〇": "0",
@@ -58,7 +58,7 @@ class ElementRules:
     name_end: re.Pattern[str]  # where a longer programme name may end
     programme_name: re.Pattern[str]  # a name within a verb's reach
     quoted_programme: re.Pattern[str]
-    named: tuple[re.Pattern[str], ...]  # laws, systems, designations, policies, facilities
+    named: tuple[re.Pattern[str], ...]  # laws, systems, designations, policies, facilities, measures
     milestones: tuple[re.Pattern[str], ...]  # a name with its milestone, or a site being built
     milestone_lead: re.Pattern[str]
     generic: frozenset[str]
@@ -105,7 +105,7 @@ def element_rules() -> ElementRules:
         milestone_lead=re.compile(p["milestone_lead"]),
         generic=frozenset(_words(p["generic"])),
         generic_words=re.compile(p["generic_words"]),
-        not_in_name=re.compile(p["not_in_name"]),
+        not_in_name=re.compile("".join(p["not_in_name"].split())),
         shortest=int(p["shortest"]),
         category=re.compile(f"(?:{p['category']})$"),
         category_verbs=re.compile(f"^(?:{p['category_verbs']})"),

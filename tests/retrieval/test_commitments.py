@@ -227,6 +227,23 @@ def test_quantities_are_numbers_with_units_never_a_name(text, expected):
         ("加快病险水库除险加固、蓄滞洪区等防洪工程建设", False),  # starts no list
         ("抓紧启动一批重大科技专项和重点项目", False),  # adds a generic name only
         ("推动组建铁路发展公司统一运营管理省内控股地方铁路", False),
+        # aims and slogans named by a quality (一流, 平安, 廉洁), kinds of show
+        ("加快建设一批世界一流大学", False),
+        ("持续开展平安校园、平安医院建设", False),
+        ("以更高标准建设天津廉洁工程", False),
+        ("积极举办商业演艺活动", False),
+        ("举办更多大型演出活动和市民系列文化活动", False),
+        ("实施打造一流营商环境三年行动", True),  # an action, not the aim it names
+        # facilities built or opened, and their milestones
+        ("建成开放中国长城博物馆", True),
+        ("推进武王墩等遗址博物馆建设", True),
+        ("首儿所通州院区基本完工", True),
+        ("市疾控中心新址建成投用", True),
+        ("建设西藏职业技术学院新校区", True),
+        ("建设全国高校区域技术转移转化中心", False),
+        # a package of measures named by its count
+        ("落实财政支持文化旅游产业高质量发展十二条措施", True),
+        ("全面落实省级开发区管理制度改革30条政策措施", True),
     ],
 )
 def test_named_programmes_and_what_is_not_one(text, named):
@@ -295,7 +312,7 @@ def test_recall_on_the_first_hand_labelled_sample(labelled_corpus):
 # so the figure can only go up.
 FIELD_BELOW_BAR: dict[tuple[str, str], int] = {}
 # The same for a document's (precision, recall) below 0.9 or 0.8.
-DOCUMENT_BELOW_BAR = {"2026_北京市_政府工作报告": (0.88, 0.78)}  # heldout8's first run: 50/57, 50/64
+DOCUMENT_BELOW_BAR: dict[str, tuple[float, float]] = {}
 
 
 def test_precision_recall_and_fields_by_kind_on_the_labels(labelled_corpus):
