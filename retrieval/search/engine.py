@@ -257,11 +257,8 @@ class SearchEngine:
         else:
             stance = question_stance(question)  # a goal (+1) or what was achieved (-1)
             asks = is_commitment_question(question) or stance != 0
-            # 去年, 计划 say a result or a goal is asked for and the answers seldom use them, unless
-            # they are all the question asks about besides its document (北京市报告提出了哪些目标).
-            searched = [w for w in core if not is_stance_word(w, stance)]
-            if any(w not in naming_words for w in searched):
-                core = searched
+            if stance:  # 去年, 计划 say a result or a goal is asked for; the answers seldom use them
+                core = [w for w in core if not is_stance_word(w, stance)] or core
             query = Query(folded_question, core, [], focus, named, naming_words, asks, {}, stance=stance)
             hits = self._ranked_hits(query, offset + top + 1)
             if len(hits) > offset:
