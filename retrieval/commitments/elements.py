@@ -296,9 +296,6 @@ def question_stance(question_folded: str) -> int:
     return next((sign for sign, words in element_rules().stance_question if words.search(question_folded)), 0)
 
 
-def is_stance_word(folded_word: str, stance: int) -> bool:
-    """Whether a whole word is one of the stance rules' words of that direction: achievement
-    words (去年, 完成) for a stance under 0, goal words (今年, 计划) over 0."""
-    return any(
-        sign * stance > 0 and words.fullmatch(folded_word) for sign, words in element_rules().stance_question
-    )
+def is_result_word(folded_word: str) -> bool:
+    """Whether a whole word is one of the achievement words of the stance rules (去年, 完成)."""
+    return any(sign < 0 and words.fullmatch(folded_word) for sign, words in element_rules().stance_question)

@@ -79,11 +79,10 @@ def question_stance(question: str) -> int:
     return elements.question_stance(fold(question))
 
 
-def is_stance_word(word: str, stance: int) -> bool:
-    """Whether a question word only says which of a goal (今年, 计划: stance > 0) or a past result
-    (去年, 完成: stance < 0) is asked for: the sentences that give either seldom use it
-    (城镇新增就业68万人左右, 城镇新增就业124.9万人)."""
-    return elements.is_stance_word(fold(word), stance)
+def is_result_word(word: str) -> bool:
+    """Whether a question word only says a past result is asked for (去年, 完成): the sentences
+    that give results seldom use it (城镇新增就业124.9万人)."""
+    return elements.is_result_word(fold(word))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from retrieval.commitments.finding import (
     CommitmentIndex,
     document_statements,
     is_commitment_question,
-    is_stance_word,
+    is_result_word,
     question_stance,
 )
 from retrieval.corpus.document import SECTION, Document, Kind, Paragraph
@@ -257,8 +257,8 @@ class SearchEngine:
         else:
             stance = question_stance(question)  # a goal (+1) or what was achieved (-1)
             asks = is_commitment_question(question) or stance != 0
-            if stance:  # 去年, 计划 say a result or a goal is asked for; the answers seldom use them
-                core = [w for w in core if not is_stance_word(w, stance)] or core
+            if stance < 0:  # 去年, 完成 say a result is asked for; results seldom use these words
+                core = [w for w in core if not is_result_word(w)] or core
             query = Query(folded_question, core, [], focus, named, naming_words, asks, {}, stance=stance)
             hits = self._ranked_hits(query, offset + top + 1)
             if len(hits) > offset:
