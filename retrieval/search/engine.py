@@ -54,9 +54,10 @@ from retrieval.text.segment import (
     is_cjk,
     is_content_word,
     query_words,
-    separated,
+    spellings,
     sub_words,
     synonyms,
+    written_forms,
 )
 
 log = logging.getLogger(__name__)
@@ -66,17 +67,6 @@ DISTINCTIVE_SHARE = 0.02  # a title word names documents only if at most this sh
 # A question "word" holding an interrogative, a particle or a word for the speech itself is a
 # segmentation leftover (由谁来, 提了, 报告提), never a word the partial-match note should name.
 DEBRIS_RE = re.compile(r"[谁啥哪吗呢吧了么]|什么|怎|讲话|报告")
-
-
-def spellings(word: str) -> tuple[str, ...]:
-    """A question word and its synonyms (gdp, 生产总值): any of them in a text says it."""
-    return (word, *synonyms(word))
-
-
-def written_forms(word: str) -> tuple[str, ...]:
-    """Every way a text may write a question word: its spellings and, for a separable word,
-    the word written apart (谈话: 谈一次话). Not index terms: BM25 searches the spellings."""
-    return (*spellings(word), *separated(word))
 
 
 def says(text: str, forms: tuple[str, ...]) -> bool:

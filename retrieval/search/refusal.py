@@ -6,7 +6,8 @@ features describe the question against the corpus, each a share of the question'
 (as ranking weighs its words), so that a weight means the same on any corpus:
 
 - coverage: the largest share found in one candidate's paragraph (retrieval.search.features);
-- absent: the share in words the corpus never writes, in any spelling (减肥, 蓝屏, 狗狗): what
+- absent: the share in words the corpus never writes, in any spelling nor by all of their
+  sub-words (减肥, 蓝屏, 狗狗; not 每星期, whose 星期 the corpus writes as 周): what
   the question is about is not there, whatever else matched;
 - single: the share in words of one character the corpus does write (钱, 毛, 炒, 猫): one
   character is found in many unrelated words, so finding it says little;
@@ -40,6 +41,7 @@ import yaml
 from retrieval.data_files import DATA_DIR
 from retrieval.search.features import Candidates, Query, SearchEngine
 from retrieval.search.scoring import fitted_yaml, read_fitted
+from retrieval.text.segment import written_forms
 
 REFUSAL_FEATURES = ("coverage", "absent", "single", "found", "untyped")
 ANSWER_TYPES_FILE = DATA_DIR / "answer_types.yaml"
@@ -125,8 +127,10 @@ def question_features(engine: Corpus, query: Query, candidates: Candidates) -> n
     start, end = engine.places.paragraph_start[best], engine.places.paragraph_end[best]
     paragraph = engine.folded[int(engine.passages.doc[best])][start:end]
     absent = single = found = 0.0
-    for word, (forms, _) in engine.coverage_parts(query.words).items():
-        if not any(engine.in_corpus(form) for form in forms):
+    for word, (forms, pieces) in engine.coverage_parts(query.words).items():
+        if not any(engine.in_corpus(form) for form in forms) and not (
+            pieces and all(any(engine.in_corpus(f) for f in written_forms(piece)) for piece in pieces)
+        ):
             absent += query.idf[word]
         elif len(word) == 1:
             single += query.idf[word]

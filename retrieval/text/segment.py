@@ -68,6 +68,17 @@ def separated(word: str) -> tuple[str, ...]:
     return tuple(f"{word[0]}{between}{word[1]}" for between in SEPARATING)
 
 
+def spellings(word: str) -> tuple[str, ...]:
+    """A question word and its synonyms (gdp, 生产总值): any of them in a text says it."""
+    return (word, *synonyms(word))
+
+
+def written_forms(word: str) -> tuple[str, ...]:
+    """Every way a text may write a question word: its spellings and, for a separable word,
+    the word written apart (谈话: 谈一次话). Not index terms: BM25 searches the spellings."""
+    return (*spellings(word), *separated(word))
+
+
 def user_words() -> list[tuple[str, int | None, str | None]]:
     entries = []
     for line in data_lines("userdict.txt"):

@@ -24,6 +24,7 @@ from retrieval.search.question import (
     rejoin_misjoined,
     split_unknown,
 )
+from retrieval.text import segment
 
 
 def test_phrases_are_terms_written_together() -> None:
@@ -236,6 +237,7 @@ def test_an_abbreviation_finds_what_the_speech_spells_out(
     assert answer.found and answer.hits[0].doc_id == "甲"
     assert any("总值" in term for term in answer.terms)  # bolded in the quote too
     monkeypatch.setattr(search, "synonyms", lambda word: ())
+    monkeypatch.setattr(segment, "synonyms", lambda word: ())
     assert not engine.ask("ＧＤＰ增长多少").found
 
 

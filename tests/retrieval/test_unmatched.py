@@ -22,12 +22,12 @@ def test_a_word_said_another_way_is_not_named(seed_engine):
 
 def test_a_separable_word_written_apart_is_found_and_not_named(seed_engine, monkeypatch):
     """谈话 is written 谈一次话 (data/separable.txt); 多长时间 asks, like 多久, and is no content word."""
-    from retrieval.search import engine as engine_module
+    from retrieval.text import segment
 
     question = "副市长多长时间跟部门班子谈话"
     answer = seed_engine.ask(question)
     assert "谈一次话" in answer.hits[0].quote and answer.unmatched == []
-    monkeypatch.setattr(engine_module, "separated", lambda word: ())
+    monkeypatch.setattr(segment, "separated", lambda word: ())
     assert seed_engine.ask(question).unmatched == ["谈话"]
 
 
