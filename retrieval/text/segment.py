@@ -212,8 +212,11 @@ def encode_terms(folded_texts: Sequence[str]) -> EncodedTerms:
     word_text = np.repeat(np.arange(len(folded_texts)), word_counts)
     kept = word_array >= 0
     word_array, word_text = word_array[kept], word_text[kept]
-    used_words = np.flatnonzero(np.bincount(word_array)) if len(word_array) else word_array
-    local = np.zeros(int(used_words[-1]) + 1 if len(used_words) else 0, dtype=np.int32)
+    # This encoding's words in the order of their first use, whatever ids the process gave them
+    # before: the same texts get the same vocabulary in any process (a built index and a saved one).
+    used_words, first_use = np.unique(word_array, return_index=True)
+    used_words = used_words[np.argsort(first_use, kind="stable")]
+    local = np.zeros(int(word_array.max()) + 1 if len(word_array) else 0, dtype=np.int32)
     local[used_words] = np.arange(len(used_words))  # process-wide word ids → this encoding's
 
     code_points = code_points_of("".join(folded_texts))

@@ -74,3 +74,15 @@ def test_merged_encodings_share_one_vocabulary(sentences: list[str]) -> None:
     assert len(set(merged.vocabulary)) == len(merged.vocabulary)
     assert set(np.unique(merged.ids).tolist()) == set(range(len(merged.vocabulary)))  # only used terms
     assert len(merge_terms([])) == 0 and len(encode_terms([])) == 0
+
+
+def test_the_vocabulary_follows_the_texts_not_what_the_process_encoded_before() -> None:
+    """A built index and one built again after other texts (a saved one, a worker's) get the
+    same term ids: the words in the order of their first use."""
+    texts = ["城市发展要绿色。", "街道干净，城市美丽。"]
+    encode_terms(["美丽街道，绿色发展，干净城市。"])  # the same words first seen in another order
+    words = [w for w in encode_terms(texts).vocabulary if len(w) > 1]
+    seen = [
+        w for text in texts for w in _cut(fold(text), for_search=True) if len(w) > 1 and is_content_word(w)
+    ]
+    assert words == list(dict.fromkeys(seen))
