@@ -31,6 +31,12 @@ def test_a_separable_word_written_apart_is_found_and_not_named(seed_engine, monk
     assert seed_engine.ask(question).unmatched == ["谈话"]
 
 
+def test_a_word_written_in_the_other_order_is_said(seed_engine):
+    """互相 and 相互 are one word (data/synonyms.txt): the speech writes 相互补台."""
+    answer = seed_engine.ask("为什么要互相补台")
+    assert "相互补台" in answer.hits[0].quote and answer.unmatched == []
+
+
 def test_question_words_glued_to_an_interrogative_or_particle_are_not_named(seed_engine):
     for question in ("常务会提了什么", "常务会由谁来召开", "廉政责任书由谁来签"):
         answer = seed_engine.ask(question)
