@@ -27,7 +27,7 @@ from retrieval.corpus.references import chinese_number, reference
 from retrieval.index import cache, trust
 from retrieval.index.bm25 import build_index
 from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages, quote_span
-from retrieval.index.substrings import CorpusSubstrings
+from retrieval.index.substrings import CorpusSubstrings, FoldedTexts
 from retrieval.search import stored
 from retrieval.search.features import (
     Candidates,
@@ -141,7 +141,7 @@ class SearchEngine:
         self.index = build_index(parts)
         self.document_index = build_document_index(parts)
         self.names = DocumentNames(self.documents)
-        self.folded: Sequence[str] = [fold(document.text) for document in self.documents]
+        self.folded = FoldedTexts.of([fold(document.text) for document in self.documents])
         self.substrings = CorpusSubstrings(self.folded)
         self.commitments = CommitmentIndex.build([each.commitments for each in work])
         self.built_at = time.time()
@@ -154,7 +154,8 @@ class SearchEngine:
         engine.corpus, engine.documents = saved.corpus, saved.corpus.documents
         engine.passages, engine.places, engine.index = saved.passages, saved.places, saved.index
         engine.document_index = saved.document_index
-        engine.names, engine.folded, engine.substrings = saved.names, saved.folded, saved.substrings
+        engine.names, engine.substrings = saved.names, saved.substrings
+        engine.folded = saved.substrings.texts
         engine.by_id = saved.by_id
         engine.commitments = CommitmentIndex.build(saved.commitments)
         engine.built_at, engine.build_seconds = saved.built_at, saved.build_seconds
@@ -168,7 +169,6 @@ class SearchEngine:
             self.document_index,
             self.names,
             self.by_id,
-            self.folded,
             self.substrings,
             # every statement: the commitments and the others (forecasts, results) ranking looks up
             [

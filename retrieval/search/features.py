@@ -39,6 +39,7 @@ from retrieval.commitments.finding import CommitmentIndex
 from retrieval.corpus.document import Document
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
+from retrieval.index.substrings import FoldedTexts
 from retrieval.search.places import PassagePlaces
 from retrieval.search.question import defines, question_phrases, standing_together
 from retrieval.text.segment import is_cjk, merge_terms
@@ -51,7 +52,7 @@ class SearchEngine(Protocol):
     passages: PassageTable
     index: BM25Index
     document_index: BM25Index
-    folded: Sequence[str]
+    folded: FoldedTexts
     commitments: CommitmentIndex
     places: PassagePlaces
 
@@ -166,9 +167,9 @@ class Texts:
     @classmethod
     def spans(cls, engine: SearchEngine, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> Texts:
         """Text i is the folded text of document doc[i] from start[i] to end[i]."""
-        folded = engine.folded
+        span = engine.folded.span
         return cls(
-            [folded[d][s:e] for d, s, e in zip(doc.tolist(), start.tolist(), end.tolist(), strict=True)]
+            [span(d, s, e) for d, s, e in zip(doc.tolist(), start.tolist(), end.tolist(), strict=True)]
         )
 
     def __len__(self) -> int:
@@ -343,8 +344,10 @@ def opens_paragraph(engine: SearchEngine, ids: np.ndarray) -> np.ndarray:
     opens = start <= paragraph_start
     docs = engine.passages.doc[ids].tolist()
     for row in np.flatnonzero(~opens).tolist():
-        text, begin = engine.folded[docs[row]], int(paragraph_start[row])
-        opens[row] = text[begin].isspace() and text[begin : int(start[row])].isspace()
+        begin = int(paragraph_start[row])
+        opens[row] = engine.folded.span(docs[row], begin, begin + 1).isspace() and (
+            engine.folded.span(docs[row], begin, int(start[row])).isspace()
+        )
     return opens
 
 

@@ -98,7 +98,7 @@ def untyped(engine: Corpus, query: Query, candidates: Candidates) -> float:
     best = np.lexsort((-candidates.column("bm25"), -candidates.coverage))[:BEST_PARAGRAPHS]
     for passage_id in candidates.ids[best].tolist():
         start, end = engine.places.paragraph_start[passage_id], engine.places.paragraph_end[passage_id]
-        text = engine.folded[int(engine.passages.doc[passage_id])][start:end]
+        text = engine.folded.span(int(engine.passages.doc[passage_id]), int(start), int(end))
         if any(pattern.search(text) for pattern in written):
             return 0.0
     return 1.0
