@@ -31,6 +31,7 @@ class FoldedTexts(Sequence[str]):
 
     def __init__(self, joined: str, starts: Sequence[int]) -> None:
         self.joined, self.starts = joined, list(starts)
+        self.offsets = np.array(self.starts, dtype=np.int64)
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> FoldedTexts:
@@ -40,6 +41,12 @@ class FoldedTexts(Sequence[str]):
         """`self[text][start:end]` for 0 ≤ start ≤ end ≤ its length, without copying the whole text."""
         begin = self.starts[text]
         return self.joined[begin + start : begin + end]
+
+    def spans(self, texts: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[str]:
+        """`[self.span(i, a, z) for i, a, z in zip(texts, start, end)]`, quicker."""
+        begin = self.offsets[texts]
+        joined = self.joined
+        return [joined[a:z] for a, z in zip((begin + start).tolist(), (begin + end).tolist(), strict=True)]
 
     def __len__(self) -> int:
         return len(self.starts) - 1

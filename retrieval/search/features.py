@@ -27,7 +27,6 @@ so that one weight means the same on any corpus:
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -155,22 +154,23 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
 
 
 class Texts:
-    """Which strings occur in many texts at once: each string is searched for once in all the
-    texts joined (C speed), not text by text."""
+    """Which strings occur in many texts at once: the texts are joined in one string, and each
+    string's places in it are found once, for all the texts (`positions`), not text by text."""
 
     def __init__(self, texts: list[str]) -> None:
         self.texts = texts
         self.joined = SEPARATOR.join(texts)
-        self.starts = list(itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+        self.codes = np.frombuffer(self.joined.encode("utf-32-le"), dtype=np.uint32)
+        self.starts = np.fromiter(
+            itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0), dtype=np.int64
+        )
         self.found: dict[str, np.ndarray] = {}
+        self.at: dict[str, np.ndarray] = {}
 
     @classmethod
     def spans(cls, engine: SearchEngine, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> Texts:
         """Text i is the folded text of document doc[i] from start[i] to end[i]."""
-        span = engine.folded.span
-        return cls(
-            [span(d, s, e) for d, s, e in zip(doc.tolist(), start.tolist(), end.tolist(), strict=True)]
-        )
+        return cls(engine.folded.spans(doc, start, end))
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -178,23 +178,25 @@ class Texts:
     def text(self, row: int) -> str:
         return self.texts[row]
 
+    def positions(self, word: str) -> np.ndarray:
+        """Every place in `joined` where a (non-empty) word starts, overlapping ones included, ascending."""
+        if word not in self.at:
+            codes, wanted = self.codes, np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
+            at = np.flatnonzero(codes[: max(0, len(codes) - len(wanted) + 1)] == wanted[0])
+            for offset in range(1, len(wanted)):
+                at = at[codes[at + offset] == wanted[offset]]
+            self.at[word] = at
+        return self.at[word]
+
     def has(self, word: str) -> np.ndarray:
         """For each text, whether `word` occurs in it (as `word in text`)."""
-        if word in self.found:
-            return self.found[word]
-        if not word or SEPARATOR in word or self.joined.count(word) * 8 > len(self.texts):  # common
-            found = np.fromiter((word in text for text in self.texts), dtype=bool, count=len(self.texts))
-        else:
-            found = np.zeros(len(self.texts), dtype=bool)
-            position = self.joined.find(word)
-            while position != -1:
-                row = bisect.bisect_right(self.starts, position) - 1
-                found[row] = True
-                if row + 1 == len(self.starts):
-                    break
-                position = self.joined.find(word, self.starts[row + 1])
-        self.found[word] = found
-        return found
+        if word not in self.found:
+            if not word or SEPARATOR in word:
+                self.found[word] = np.full(len(self), not word)
+            else:
+                found = self.found[word] = np.zeros(len(self), dtype=bool)
+                found[np.searchsorted(self.starts, self.positions(word), side="right") - 1] = True
+        return self.found[word]
 
     def where(self, forms: Sequence[str]) -> np.ndarray:
         """The rows whose text holds every form (the only ones a pattern of them can match)."""
@@ -202,6 +204,38 @@ class Texts:
         for form in forms:
             rows &= self.has(form)
         return np.flatnonzero(rows)
+
+
+class Spans(Texts):
+    """Spans of the texts of a Texts (text `rows[i]` from `start[i]` to `end[i]`), searched
+    through it: a word is in a span when one of its places in the whole text lies inside."""
+
+    def __init__(self, whole: Texts, rows: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+        self.whole = whole
+        self.text_start = whole.starts[rows]
+        self.begin, self.end = self.text_start + start, self.text_start + end
+        self.found = {}
+
+    def after_spaces(self) -> np.ndarray:
+        """For each span, whether nothing but spaces comes before it in its text."""
+        joined, pairs = self.whole.joined, zip(self.text_start.tolist(), self.begin.tolist(), strict=True)
+        return np.array([a == z or joined[a:z].isspace() for a, z in pairs], dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.begin)
+
+    def text(self, row: int) -> str:
+        return self.whole.joined[self.begin[row] : self.end[row]]
+
+    def has(self, word: str) -> np.ndarray:
+        if word not in self.found:
+            if not word or SEPARATOR in word:
+                self.found[word] = np.full(len(self), not word)
+            else:
+                at = self.whole.positions(word)
+                first = np.searchsorted(at, self.begin)
+                self.found[word] = np.searchsorted(at, self.end - len(word), side="right") > first
+        return self.found[word]
 
 
 def containing(texts: list[str], words: Sequence[str]) -> np.ndarray:
@@ -214,35 +248,41 @@ def containing(texts: list[str], words: Sequence[str]) -> np.ndarray:
     return found
 
 
-def paragraph_coverage(
-    engine: SearchEngine, query: Query, ids: np.ndarray, parts: dict[str, tuple[tuple[str, ...], list[str]]]
-) -> np.ndarray:
-    """The idf mass of the question's words (the keys of `parts`, each with its spellings and
-    sub-words) found in each candidate's paragraph: a word (or a synonym) counts whole; a
-    compound word that is not there counts for the share of its sub-words that are (班子成员,
-    where only 班子 is: half), at half weight. Words naming the passage's document count whole."""
-    paragraphs, row_of, inverse = np.unique(
+def candidate_paragraphs(engine: SearchEngine, ids: np.ndarray) -> tuple[Texts, np.ndarray, np.ndarray]:
+    """The candidates' paragraphs, each once: their folded texts, each one's document, and
+    each candidate's row among them."""
+    _, row_of, inverse = np.unique(
         engine.passages.paragraph_keys(ids), return_index=True, return_inverse=True
     )
     passage = ids[row_of]
     docs = engine.passages.doc[passage]
-    texts = Texts.spans(
-        engine, docs, engine.places.paragraph_start[passage], engine.places.paragraph_end[passage]
-    )
-    named = np.isin(docs, list(query.named)) if query.named else np.zeros(len(paragraphs), dtype=bool)
-    found = np.zeros(len(paragraphs))
+    places = engine.places
+    texts = Texts.spans(engine, docs, places.paragraph_start[passage], places.paragraph_end[passage])
+    return texts, docs, inverse.reshape(-1)
+
+
+def paragraph_coverage(
+    query: Query, texts: Texts, docs: np.ndarray, parts: dict[str, tuple[tuple[str, ...], list[str]]]
+) -> np.ndarray:
+    """The idf mass of the question's words (the keys of `parts`, each with its spellings and
+    sub-words) found in each paragraph (a text of document `docs[i]`): a word (or a synonym)
+    counts whole; a compound word that is not there counts for the share of its sub-words that
+    are (班子成员, where only 班子 is: half), at half weight. Words naming the paragraph's
+    document count whole."""
+    named = np.isin(docs, list(query.named)) if query.named else np.zeros(len(texts), dtype=bool)
+    found = np.zeros(len(texts))
     for word, (forms, pieces) in parts.items():
-        says = named.copy() if word in query.naming_words else np.zeros(len(paragraphs), dtype=bool)
+        says = named.copy() if word in query.naming_words else np.zeros(len(texts), dtype=bool)
         for form in forms:
             says |= texts.has(form)
         share: np.ndarray | float = 0.0
         if pieces:
-            count = np.zeros(len(paragraphs), dtype=np.int64)
+            count = np.zeros(len(texts), dtype=np.int64)
             for piece in pieces:
                 count += texts.has(piece)
             share = 0.5 * query.idf[word] * count / len(pieces)
         found += np.where(says, query.idf[word], share)
-    return found[inverse.reshape(-1)]
+    return found
 
 
 def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25: np.ndarray) -> Candidates:
@@ -266,14 +306,22 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     if len(document_scores) > 1 and document_scores.max() > 0:
         values[:, COLUMN["document"]] = total * document_scores[docs] / document_scores.max()
     parts = engine.coverage_parts(query.words)
-    coverage = paragraph_coverage(engine, query, ids, parts) / total
+    paragraphs, paragraph_docs, paragraph_of = candidate_paragraphs(engine, ids)
+    coverage = paragraph_coverage(query, paragraphs, paragraph_docs, parts)[paragraph_of] / total
     # Under the floor a candidate is never an answer: its text features are not worth computing.
     kept = np.flatnonzero(coverage >= COVERAGE_FLOOR)
     if not len(kept):
         return Candidates(ids, values, coverage)
     passages = engine.passages
     mine = ids[kept]
-    texts = Texts.spans(engine, passages.doc[mine], passages.start[mine], passages.end[mine])
+    # A window lies in its paragraph: its words are found among the paragraph's.
+    paragraph_start = engine.places.paragraph_start[mine]
+    texts = Spans(
+        paragraphs,
+        paragraph_of[kept],
+        passages.start[mine] - paragraph_start,
+        passages.end[mine] - paragraph_start,
+    )
     # In a named document the words naming it do not tell its passages apart (as for bm25).
     named_here = (
         np.isin(passages.doc[mine], list(query.named)) if query.named else np.zeros(len(kept), dtype=bool)
@@ -315,7 +363,7 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
             unnamed_share = sum((held[pair] for pair in unnamed_pairs), np.zeros(len(kept)))
             share = np.where(named_here, unnamed_share / max(len(unnamed_pairs), 1), share)
         rows[:, COLUMN["pairs"]] = total * share
-    rows[:, COLUMN["opening"]] = total * opens_paragraph(engine, mine)
+    rows[:, COLUMN["opening"]] = total * texts.after_spaces()
     if query.commitment:
         rows[:, COLUMN["commitment"]] = [
             total * engine.commitments.weight(passages[passage_id], query.stance)
@@ -336,19 +384,6 @@ def proximity_idf(texts: Texts, phrases: list[list[str]], idf: dict[str, float])
                 together[row] = standing_together(texts.text(row), a, b)
             found += np.where(together, min(idf[a], idf[b]), 0.0)
     return found
-
-
-def opens_paragraph(engine: SearchEngine, ids: np.ndarray) -> np.ndarray:
-    """For each passage, whether it opens its paragraph (nothing but spaces before it)."""
-    start, paragraph_start = engine.passages.start[ids], engine.places.paragraph_start[ids]
-    opens = start <= paragraph_start
-    docs = engine.passages.doc[ids].tolist()
-    for row in np.flatnonzero(~opens).tolist():
-        begin = int(paragraph_start[row])
-        opens[row] = engine.folded.span(docs[row], begin, begin + 1).isspace() and (
-            engine.folded.span(docs[row], begin, int(start[row])).isspace()
-        )
-    return opens
 
 
 def character_pairs(folded_question: str, leave_out: set[str] | frozenset[str] = frozenset()) -> set[str]:
