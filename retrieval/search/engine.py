@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -340,7 +340,12 @@ class SearchEngine:
         kept = np.flatnonzero(candidates.coverage >= weights.min_coverage)
         order = kept[np.lexsort((ids[kept], -score[kept]))]
         ranked = ((float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order.tolist())
-        parts = {int(ids[i]): score_parts(candidates, int(i), weights) for i in order[: wanted * 4]}
+        rows = {int(ids[i]): i for i in order[: wanted * 4].tolist()}  # the hits that show their parts
+
+        def parts(passage_id: int) -> dict[str, float] | None:
+            row = rows.get(passage_id)
+            return None if row is None else score_parts(candidates, row, weights)
+
         return self._non_overlapping(ranked, wanted, query.terms, parts=parts)
 
     def _part_hits(self, docs: set[int], part: int | Kind | None, words: list[str], wanted: int) -> list[Hit]:
@@ -371,7 +376,7 @@ class SearchEngine:
         wanted: int,
         terms: list[str],
         relative: bool = True,
-        parts: dict[int, dict[str, float]] | None = None,
+        parts: Callable[[int], dict[str, float] | None] | None = None,
     ) -> list[Hit]:
         """Hits for (score, coverage, passage id) triples, best first: a window overlapping one
         already taken from its paragraph is skipped; with `relative`, so is anything scoring
@@ -388,8 +393,8 @@ class SearchEngine:
             spans.append((passage.start, passage.end))
             matched = [t for t in terms if self.index.contains(passage_id, t)]
             hit = self.hit(passage, score, coverage, matched)
-            if parts and passage_id in parts:
-                hit = dataclasses.replace(hit, score_parts=parts[passage_id])
+            if parts and (hit_parts := parts(passage_id)) is not None:
+                hit = dataclasses.replace(hit, score_parts=hit_parts)
             chosen.append(hit)
         return chosen
 

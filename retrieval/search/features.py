@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -160,7 +161,6 @@ class Texts:
     def __init__(self, texts: list[str]) -> None:
         self.texts = texts
         self.joined = SEPARATOR.join(texts)
-        self.codes = np.frombuffer(self.joined.encode("utf-32-le"), dtype=np.uint32)
         self.starts = np.fromiter(
             itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0), dtype=np.int64
         )
@@ -175,6 +175,11 @@ class Texts:
     def __len__(self) -> int:
         return len(self.texts)
 
+    @cached_property
+    def codes(self) -> np.ndarray:
+        """The code points of `joined`."""
+        return np.frombuffer(self.joined.encode("utf-32-le"), dtype=np.uint32)
+
     def text(self, row: int) -> str:
         return self.texts[row]
 
@@ -182,10 +187,10 @@ class Texts:
         """Every place in `joined` where a (non-empty) word starts, overlapping ones included, ascending."""
         if word not in self.at:
             codes, wanted = self.codes, np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
-            at = np.flatnonzero(codes[: max(0, len(codes) - len(wanted) + 1)] == wanted[0])
+            places = np.flatnonzero(codes[: len(codes) - len(wanted) + 1] == wanted[0])
             for offset in range(1, len(wanted)):
-                at = at[codes[at + offset] == wanted[offset]]
-            self.at[word] = at
+                places = places[codes[places + offset] == wanted[offset]]
+            self.at[word] = places
         return self.at[word]
 
     def has(self, word: str) -> np.ndarray:
