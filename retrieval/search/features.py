@@ -138,10 +138,18 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
     naming = query.naming_terms
     unnamed_terms = [t for t in query.terms if t not in naming]
     extra_ids, extra_scores = [], []
-    for doc in sorted(documents):  # a document's passages are one run of ids: only theirs are scored
-        first, last = engine.passages.document_range(doc)
-        scores = engine.index.scores_in(query.terms, first, last)
-        by = engine.index.scores_in(unnamed_terms, first, last) if naming and doc in query.named else scores
+    # A document's passages are one run of ids: only theirs are scored.
+    docs = sorted(documents)
+    firsts, lasts = engine.passages.document_ranges(docs)
+    every_scores = engine.index.scores_in(query.terms, firsts, lasts)
+    unnamed = (
+        engine.index.scores_in(unnamed_terms, firsts, lasts)
+        if naming and not query.named.isdisjoint(docs)
+        else every_scores
+    )
+    for doc, first, begin, end in zip(docs, firsts.tolist(), *_run_bounds(lasts - firsts), strict=True):
+        scores = every_scores[begin:end]
+        by = unnamed[begin:end] if naming and doc in query.named else scores
         mine = np.flatnonzero(scores > 0)
         best = mine[np.lexsort((-scores[mine], -by[mine]))[:EXTRA_PER_DOCUMENT]]
         extra_ids.append(best + first)
@@ -154,23 +162,31 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
     return np.concatenate([ids, added]), np.concatenate([bm25, added_scores])
 
 
+def _run_bounds(counts: np.ndarray) -> tuple[list[int], list[int]]:
+    """Where each of runs of these lengths, laid one after the other, begins and ends."""
+    ends = np.cumsum(counts)
+    return (ends - counts).tolist(), ends.tolist()
+
+
 class Texts:
     """Which strings occur in many texts at once: the texts are joined in one string, and each
     string's places in it are found once, for all the texts (`positions`), not text by text."""
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str], lengths: np.ndarray | None = None) -> None:
+        """The texts, and their lengths when known."""
         self.texts = texts
         self.joined = SEPARATOR.join(texts)
-        self.starts = np.fromiter(
-            itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0), dtype=np.int64
-        )
+        if lengths is None:
+            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        self.starts = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(lengths[:-1] + 1, out=self.starts[1:])
         self.found: dict[str, np.ndarray] = {}
         self.at: dict[str, np.ndarray] = {}
 
     @classmethod
     def spans(cls, engine: SearchEngine, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> Texts:
         """Text i is the folded text of document doc[i] from start[i] to end[i]."""
-        return cls(engine.folded.spans(doc, start, end))
+        return cls(engine.folded.spans(doc, start, end), end.astype(np.int64) - start)
 
     def __len__(self) -> int:
         return len(self.texts)

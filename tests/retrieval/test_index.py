@@ -183,4 +183,8 @@ def test_scores_at_some_passages_equal_the_full_scores(corpus: list[list[str]]) 
         full = index.scores(query)
         rows = np.sort(rng.choice(len(corpus), size=15, replace=False))
         assert np.array_equal(index.scores_at(query, rows), full[rows])
-        assert np.array_equal(index.scores_in(query, 10, 40), full[10:40])
+        assert np.array_equal(index.scores_in(query, np.array([10]), np.array([40])), full[10:40])
+        assert np.array_equal(
+            index.scores_in(query, np.array([3, 10, 50]), np.array([7, 40, 50])),
+            np.concatenate([full[3:7], full[10:40]]),
+        )
