@@ -27,11 +27,12 @@ from scipy import sparse
 FIRST_DEPTH = 512  # postings per term read in the first round; shorter lists are read whole
 IMPACT_DEPTH = 4096  # postings per term kept in weight order (the deepest round)
 SMALL_INDEX = 50_000  # passages: up to this many, summing every posting is quickest
-# A deep top k (the ranking's 300 candidates) over up to DENSE_INDEX passages: summing every
-# posting into a vector over all passages is quickest once the postings are a sixteenth of the
-# passages (at 100k passages, k = 300: 0.5–1.0 ms against the rounds' 1.0–1.5 ms; at 1M passages
-# the vector alone costs more than the rounds).
-DENSE_K, DENSE_INDEX, DENSE_SHARE = 100, 150_000, 16
+# A deep top k (DEEP_K or more: the ranking's 300 candidates) reads its long terms' impact lists
+# whole in its first round (at 1M passages, k = 300: p50 1.2 ms against 1.5 ms from FIRST_DEPTH);
+# over up to DENSE_INDEX passages, summing every posting into a vector over all passages is
+# quicker still once the postings are a sixteenth of the passages (at 100k passages, k = 300:
+# 0.5–1.0 ms against the rounds' 1.0–1.5 ms; at 1M passages the vector alone costs more).
+DEEP_K, DENSE_INDEX, DENSE_SHARE = 100, 150_000, 16
 FEW_POSTINGS = 8_192  # postings: up to this many, too
 # MaxScore looks terms up (rather than summing their postings) while their largest weights
 # add up to less than this share of θ: any share below 1 is exact; at 1M passages 3/4 gave
@@ -134,11 +135,11 @@ class TopK:
             return self.single(k)
         postings = sum(self.indptr[term + 1] - self.indptr[term] for term in self.terms)
         dense = self.n_passages <= SMALL_INDEX or (
-            k >= DENSE_K and self.n_passages <= DENSE_INDEX and postings * DENSE_SHARE >= self.n_passages
+            k >= DEEP_K and self.n_passages <= DENSE_INDEX and postings * DENSE_SHARE >= self.n_passages
         )
         if dense or postings <= FEW_POSTINGS:
             return self.direct(k, dense)
-        depth = FIRST_DEPTH
+        depth = IMPACT_DEPTH if k >= DEEP_K else FIRST_DEPTH
         while True:
             answer, theta, complete = self.round(depth, k)
             if answer is not None:
