@@ -28,6 +28,7 @@ so that one weight means the same on any corpus:
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -41,7 +42,7 @@ from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
 from retrieval.index.substrings import FoldedTexts
 from retrieval.search.places import PassagePlaces
-from retrieval.search.question import defines, question_phrases, standing_together
+from retrieval.search.question import DEFINITION_MARKER_RE, defines, question_phrases, standing_together
 from retrieval.text.segment import is_cjk, merge_terms
 
 
@@ -237,6 +238,16 @@ class Spans(Texts):
         self.begin, self.end = self.text_start + start, self.text_start + end
         self.found = {}
 
+    def followed(self, word: str, pattern: re.Pattern[str]) -> np.ndarray:
+        """For each span, whether `word` stands in it where `pattern` matches right after it (in
+        the whole text): the only spans where the word can be followed by the pattern."""
+        if not word or SEPARATOR in word:
+            return np.full(len(self), not word)
+        joined, size = self.whole.joined, len(word)
+        at = [place for place in self.whole.positions(word).tolist() if pattern.match(joined, place + size)]
+        places = np.array(at, dtype=np.int64)
+        return np.searchsorted(places, self.end - size, side="right") > np.searchsorted(places, self.begin)
+
     def after_spaces(self) -> np.ndarray:
         """For each span, whether nothing but spaces comes before it in its text."""
         joined, pairs = self.whole.joined, zip(self.text_start.tolist(), self.begin.tolist(), strict=True)
@@ -362,7 +373,8 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     rows[:, COLUMN["proximity"]] = proximity
     for phrase in phrases:
         defined = np.zeros(len(kept), dtype=bool)
-        for row in texts.where(phrase).tolist():
+        holding = texts.where(phrase)  # and the last word right before a marker: nothing else can define it
+        for row in holding[texts.followed(phrase[-1], DEFINITION_MARKER_RE)[holding]].tolist():
             defined[row] = defines(texts.text(row), phrase)
         weight = sum(idf[t] for t in phrase)
         rows[:, COLUMN["definition"]] = np.maximum(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -300,6 +301,15 @@ def test_spans_find_what_in_finds_in_their_own_text() -> None:
             "甲\x00乙",
         ]:
             assert spans.has(word).tolist() == [word in text for text in own], word
+        marker = re.compile("乙|丙丙")
+        for word in ("甲", "乙", "甲乙"):
+            assert spans.followed(word, marker).tolist() == [
+                any(
+                    texts[row].startswith(word, p) and marker.match(texts[row], p + len(word))
+                    for p in range(a, z - len(word) + 1)
+                )
+                for row, (a, z) in zip(rows.tolist(), bounds, strict=True)
+            ], word
         assert spans.after_spaces().tolist() == [
             not texts[row][:a].strip() for row, (a, _) in zip(rows.tolist(), bounds, strict=True)
         ]
