@@ -180,13 +180,19 @@ class BM25Index:
             result += np.where(column[at] == rows, weights[at].astype(np.float64), 0.0)
         return result
 
-    def scores_in(self, terms: Sequence[str], first: int, last: int) -> np.ndarray:
-        """`scores(terms)[first:last]`, reading only the postings of passages first … last − 1."""
-        result = np.zeros(max(0, last - first))
+    def scores_in(self, terms: Sequence[str], firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """`scores(terms)[first:last]` of each (disjoint) range, one after the other in one
+        array, reading only the postings of those passages (each term's found with one search)."""
+        counts = (lasts - firsts).astype(np.int64)
+        offsets = np.cumsum(counts) - counts - firsts  # a passage's place in the result, less the passage
+        result = np.zeros(int(counts.sum()))
+        bounds = np.stack([firsts, lasts], axis=1).ravel()
         for term in dict.fromkeys(terms):
             column, weights = self._column(term)
-            begin, end = np.searchsorted(column, np.array([first, last], dtype=column.dtype))
-            result[column[begin:end] - first] += weights[begin:end].astype(np.float64)
+            found = np.searchsorted(column, bounds.astype(column.dtype)).reshape(-1, 2)
+            sizes = found[:, 1] - found[:, 0]
+            at = _concatenated_ranges(found[:, 0], sizes)
+            result[column[at] + np.repeat(offsets, sizes)] += weights[at].astype(np.float64)
         return result
 
     def contains(self, passage: int, term: str) -> bool:

@@ -3,6 +3,7 @@ carrying its place (paragraph, part, point), so the quote shown is the part that
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,10 +124,13 @@ class PassageTable:
         table.doc, table.paragraph, table.start, table.end = doc, paragraph, start, end
         return table
 
-    def document_range(self, doc: int) -> tuple[int, int]:
-        """The ids first … last − 1 of a document's passages (passages are stored document by document)."""
-        first, last = np.searchsorted(self.doc, np.array([doc, doc + 1], dtype=self.doc.dtype))
-        return int(first), int(last)
+    def document_ranges(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The ids first … last − 1 of each document's passages (passages are stored document
+        by document): the firsts, and the lasts."""
+        bounds = np.searchsorted(
+            self.doc, np.array([[d, d + 1] for d in docs], dtype=self.doc.dtype).reshape(-1)
+        )
+        return bounds[0::2], bounds[1::2]
 
     def paragraph_keys(self, ids: np.ndarray) -> np.ndarray:
         """For each passage id, a number its paragraph's passages share and no other has."""

@@ -6,8 +6,10 @@ user and no one else can write them (`trust`), the manifest's HMAC, the fingerpr
 file's checksum, dtype and shape. Arrays are then memory-mapped read-only, so processes on one
 machine share their pages. Nothing is ever unpickled (`allow_pickle=False`): a planted or
 damaged file is a reason to rebuild, never code to run. Many small values (the documents, their
-folded texts) are kept as one byte array with offsets and decoded one at a time on first use
-(`Blob`), so a process answers without decoding the whole corpus.
+paragraphs) are kept as one byte array with offsets and decoded one at a time on first use
+(`Blob`), so a process answers without decoding the whole corpus; their bytes are read from the
+file (`FileArray`), not through the mapping, so that what was decoded is not also resident as
+mapped pages.
 
 BLAKE3 (the `blake3` package) checks every byte of the index at each start: at several GB/s on
 one core, against SHA-256's one or two, it keeps that check within the start-up budget at a
@@ -39,6 +41,27 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class FileArray:
+    """A saved one-dimensional array read from its file a slice at a time (`os.pread`): unlike
+    a memory map, whose every touched page stays resident (the kernel maps whole runs of pages
+    around each one read), what is read here is only a copy for as long as it is used."""
+
+    def __init__(self, path: Path, offset: int, dtype: np.dtype, size: int) -> None:
+        self.file = path.open("rb")  # kept open: a later rebuild may replace the file
+        self.offset, self.dtype, self.size = offset, dtype, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: slice) -> np.ndarray:
+        start, stop, _ = index.indices(self.size)
+        count = max(0, stop - start)
+        data = os.pread(
+            self.file.fileno(), count * self.dtype.itemsize, self.offset + start * self.dtype.itemsize
+        )
+        return np.frombuffer(data, dtype=self.dtype)
+
+
 @dataclass(frozen=True)
 class Bundle:
     """An opened saved index: arrays (read-only memory maps) and parts (decoded JSON)."""
@@ -46,6 +69,14 @@ class Bundle:
     folder: Path
     arrays: dict[str, np.ndarray]
     parts: dict[str, Any]
+    files: dict[str, tuple[Path, int]]  # each array's file and where its data starts there
+
+    def read(self, name: str) -> FileArray:
+        """A one-dimensional array read from its file rather than through its mapping."""
+        array = self.arrays[name]
+        if array.ndim != 1:
+            raise ValueError(f"{name} is not one-dimensional")
+        return FileArray(*self.files[name], array.dtype, array.size)
 
 
 def _checksum(path: Path) -> str:
@@ -60,7 +91,9 @@ class Blob(Sequence[T]):
     """Items stored as one byte array (`data[offsets[i]:offsets[i + 1]]` is item i), each
     decoded on first use and kept."""
 
-    def __init__(self, data: np.ndarray, offsets: np.ndarray, decode: Callable[[bytes], T]) -> None:
+    def __init__(
+        self, data: np.ndarray | FileArray, offsets: np.ndarray, decode: Callable[[bytes], T]
+    ) -> None:
         self.data, self.offsets, self.decode = data, offsets, decode
         self.items: list[T | None] = [None] * (len(offsets) - 1)
 
@@ -89,7 +122,7 @@ class Blob(Sequence[T]):
         item = self.items[index]
         if item is None:
             begin, end = self.offsets[index], self.offsets[index + 1]
-            item = self.items[index] = self.decode(self.data[begin:end].tobytes())
+            item = self.items[index] = self.decode(bytes(self.data[begin:end]))
         return item
 
     def __iter__(self) -> Iterator[T]:
@@ -190,7 +223,7 @@ def _open(folder: Path, fingerprint: str) -> Bundle:
     manifest = json.loads(body)
     if manifest["format"] != FORMAT or manifest["fingerprint"] != fingerprint:
         raise ValueError("made for another corpus or code version")
-    arrays = {}
+    arrays, files = {}, {}
     for name, entry in manifest["arrays"].items():
         path = _member(folder, entry["file"])
         if _checksum(path) != entry["blake3"]:
@@ -199,6 +232,7 @@ def _open(folder: Path, fingerprint: str) -> Bundle:
         if array.dtype.str != entry["dtype"] or list(array.shape) != entry["shape"]:
             raise ValueError(f"{path.name} is not the array the manifest describes")
         arrays[name] = np.asarray(array)  # a plain view of the mapping: np.memmap's item access is slow
+        files[name] = (path, array.offset)
     parts = {}
     for name, entry in manifest["parts"].items():
         path = _member(folder, entry["file"])
@@ -206,7 +240,7 @@ def _open(folder: Path, fingerprint: str) -> Bundle:
         if _data_checksum(data) != entry["blake3"]:
             raise ValueError(f"{path.name} does not match its checksum")
         parts[name] = json.loads(data)
-    return Bundle(folder, arrays, parts)
+    return Bundle(folder, arrays, parts, files)
 
 
 def _member(folder: Path, name: str) -> Path:

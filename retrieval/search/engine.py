@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from retrieval.corpus.references import chinese_number, reference
 from retrieval.index import cache, trust
 from retrieval.index.bm25 import build_index
 from retrieval.index.passages import DocumentPassages, Passage, PassageTable, document_passages, quote_span
-from retrieval.index.substrings import CorpusSubstrings
+from retrieval.index.substrings import CorpusSubstrings, FoldedTexts
 from retrieval.search import stored
 from retrieval.search.features import (
     Candidates,
@@ -138,7 +138,7 @@ class SearchEngine:
         self.index = build_index(parts)
         self.document_index = build_document_index(parts)
         self.names = DocumentNames(self.documents)
-        self.folded: Sequence[str] = [fold(document.text) for document in self.documents]
+        self.folded = FoldedTexts.of([fold(document.text) for document in self.documents])
         self.substrings = CorpusSubstrings(self.folded)
         self.commitments = CommitmentIndex.build([each.commitments for each in work])
         self.built_at = time.time()
@@ -151,7 +151,8 @@ class SearchEngine:
         engine.corpus, engine.documents = saved.corpus, saved.corpus.documents
         engine.passages, engine.places, engine.index = saved.passages, saved.places, saved.index
         engine.document_index = saved.document_index
-        engine.names, engine.folded, engine.substrings = saved.names, saved.folded, saved.substrings
+        engine.names, engine.substrings = saved.names, saved.substrings
+        engine.folded = saved.substrings.texts
         engine.by_id = saved.by_id
         engine.commitments = CommitmentIndex.build(saved.commitments)
         engine.built_at, engine.build_seconds = saved.built_at, saved.build_seconds
@@ -165,7 +166,6 @@ class SearchEngine:
             self.document_index,
             self.names,
             self.by_id,
-            self.folded,
             self.substrings,
             # every statement: the commitments and the others (forecasts, results) ranking looks up
             [
@@ -337,7 +337,12 @@ class SearchEngine:
         kept = np.flatnonzero(candidates.coverage >= weights.min_coverage)
         order = kept[np.lexsort((ids[kept], -score[kept]))]
         ranked = ((float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order.tolist())
-        parts = {int(ids[i]): score_parts(candidates, int(i), weights) for i in order[: wanted * 4]}
+        rows = {int(ids[i]): i for i in order[: wanted * 4].tolist()}  # the hits that show their parts
+
+        def parts(passage_id: int) -> dict[str, float] | None:
+            row = rows.get(passage_id)
+            return None if row is None else score_parts(candidates, row, weights)
+
         return self._non_overlapping(ranked, wanted, query.terms, parts=parts)
 
     def _part_hits(self, docs: set[int], part: int | Kind | None, words: list[str], wanted: int) -> list[Hit]:
@@ -368,7 +373,7 @@ class SearchEngine:
         wanted: int,
         terms: list[str],
         relative: bool = True,
-        parts: dict[int, dict[str, float]] | None = None,
+        parts: Callable[[int], dict[str, float] | None] | None = None,
     ) -> list[Hit]:
         """Hits for (score, coverage, passage id) triples, best first: a window overlapping one
         already taken from its paragraph is skipped; with `relative`, so is anything scoring
@@ -385,8 +390,8 @@ class SearchEngine:
             spans.append((passage.start, passage.end))
             matched = [t for t in terms if self.index.contains(passage_id, t)]
             hit = self.hit(passage, score, coverage, matched)
-            if parts and passage_id in parts:
-                hit = dataclasses.replace(hit, score_parts=parts[passage_id])
+            if parts and (hit_parts := parts(passage_id)) is not None:
+                hit = dataclasses.replace(hit, score_parts=hit_parts)
             chosen.append(hit)
         return chosen
 

@@ -27,10 +27,11 @@ so that one weight means the same on any corpus:
 
 from __future__ import annotations
 
-import bisect
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -39,8 +40,9 @@ from retrieval.commitments.finding import CommitmentIndex
 from retrieval.corpus.document import Document
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
+from retrieval.index.substrings import FoldedTexts
 from retrieval.search.places import PassagePlaces
-from retrieval.search.question import defines, question_phrases, standing_together
+from retrieval.search.question import DEFINITION_MARKER_RE, defines, question_phrases, standing_together
 from retrieval.text.segment import is_cjk, merge_terms
 
 
@@ -51,7 +53,7 @@ class SearchEngine(Protocol):
     passages: PassageTable
     index: BM25Index
     document_index: BM25Index
-    folded: Sequence[str]
+    folded: FoldedTexts
     commitments: CommitmentIndex
     places: PassagePlaces
 
@@ -137,10 +139,18 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
     naming = query.naming_terms
     unnamed_terms = [t for t in query.terms if t not in naming]
     extra_ids, extra_scores = [], []
-    for doc in sorted(documents):  # a document's passages are one run of ids: only theirs are scored
-        first, last = engine.passages.document_range(doc)
-        scores = engine.index.scores_in(query.terms, first, last)
-        by = engine.index.scores_in(unnamed_terms, first, last) if naming and doc in query.named else scores
+    # A document's passages are one run of ids: only theirs are scored.
+    docs = sorted(documents)
+    firsts, lasts = engine.passages.document_ranges(docs)
+    every_scores = engine.index.scores_in(query.terms, firsts, lasts)
+    unnamed = (
+        engine.index.scores_in(unnamed_terms, firsts, lasts)
+        if naming and not query.named.isdisjoint(docs)
+        else every_scores
+    )
+    for doc, first, begin, end in zip(docs, firsts.tolist(), *_run_bounds(lasts - firsts), strict=True):
+        scores = every_scores[begin:end]
+        by = unnamed[begin:end] if naming and doc in query.named else scores
         mine = np.flatnonzero(scores > 0)
         best = mine[np.lexsort((-scores[mine], -by[mine]))[:EXTRA_PER_DOCUMENT]]
         extra_ids.append(best + first)
@@ -153,47 +163,62 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
     return np.concatenate([ids, added]), np.concatenate([bm25, added_scores])
 
 
-class Texts:
-    """Which strings occur in many texts at once: each string is searched for once in all the
-    texts joined (C speed), not text by text."""
+def _run_bounds(counts: np.ndarray) -> tuple[list[int], list[int]]:
+    """Where each of runs of these lengths, laid one after the other, begins and ends."""
+    ends = np.cumsum(counts)
+    return (ends - counts).tolist(), ends.tolist()
 
-    def __init__(self, texts: list[str]) -> None:
+
+class Texts:
+    """Which strings occur in many texts at once: the texts are joined in one string, and each
+    string's places in it are found once, for all the texts (`positions`), not text by text."""
+
+    def __init__(self, texts: list[str], lengths: np.ndarray | None = None) -> None:
+        """The texts, and their lengths when known."""
         self.texts = texts
         self.joined = SEPARATOR.join(texts)
-        self.starts = list(itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+        if lengths is None:
+            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        self.starts = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(lengths[:-1] + 1, out=self.starts[1:])
         self.found: dict[str, np.ndarray] = {}
+        self.at: dict[str, np.ndarray] = {}
 
     @classmethod
     def spans(cls, engine: SearchEngine, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> Texts:
         """Text i is the folded text of document doc[i] from start[i] to end[i]."""
-        folded = engine.folded
-        return cls(
-            [folded[d][s:e] for d, s, e in zip(doc.tolist(), start.tolist(), end.tolist(), strict=True)]
-        )
+        return cls(engine.folded.spans(doc, start, end), end.astype(np.int64) - start)
 
     def __len__(self) -> int:
         return len(self.texts)
 
+    @cached_property
+    def codes(self) -> np.ndarray:
+        """The code points of `joined`."""
+        return np.frombuffer(self.joined.encode("utf-32-le"), dtype=np.uint32)
+
     def text(self, row: int) -> str:
         return self.texts[row]
 
+    def positions(self, word: str) -> np.ndarray:
+        """Every place in `joined` where a (non-empty) word starts, overlapping ones included, ascending."""
+        if word not in self.at:
+            codes, wanted = self.codes, np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
+            places = np.flatnonzero(codes[: len(codes) - len(wanted) + 1] == wanted[0])
+            for offset in range(1, len(wanted)):
+                places = places[codes[places + offset] == wanted[offset]]
+            self.at[word] = places
+        return self.at[word]
+
     def has(self, word: str) -> np.ndarray:
         """For each text, whether `word` occurs in it (as `word in text`)."""
-        if word in self.found:
-            return self.found[word]
-        if not word or SEPARATOR in word or self.joined.count(word) * 8 > len(self.texts):  # common
-            found = np.fromiter((word in text for text in self.texts), dtype=bool, count=len(self.texts))
-        else:
-            found = np.zeros(len(self.texts), dtype=bool)
-            position = self.joined.find(word)
-            while position != -1:
-                row = bisect.bisect_right(self.starts, position) - 1
-                found[row] = True
-                if row + 1 == len(self.starts):
-                    break
-                position = self.joined.find(word, self.starts[row + 1])
-        self.found[word] = found
-        return found
+        if word not in self.found:
+            if not word or SEPARATOR in word:
+                self.found[word] = np.full(len(self), not word)
+            else:
+                found = self.found[word] = np.zeros(len(self), dtype=bool)
+                found[np.searchsorted(self.starts, self.positions(word), side="right") - 1] = True
+        return self.found[word]
 
     def where(self, forms: Sequence[str]) -> np.ndarray:
         """The rows whose text holds every form (the only ones a pattern of them can match)."""
@@ -201,6 +226,48 @@ class Texts:
         for form in forms:
             rows &= self.has(form)
         return np.flatnonzero(rows)
+
+
+class Spans(Texts):
+    """Spans of the texts of a Texts (text `rows[i]` from `start[i]` to `end[i]`), searched
+    through it: a word is in a span when one of its places in the whole text lies inside."""
+
+    def __init__(self, whole: Texts, rows: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+        self.whole = whole
+        self.text_start = whole.starts[rows]
+        self.begin, self.end = self.text_start + start, self.text_start + end
+        self.found = {}
+
+    def followed(self, word: str, pattern: re.Pattern[str]) -> np.ndarray:
+        """For each span, whether `word` stands in it where `pattern` matches right after it (in
+        the whole text): the only spans where the word can be followed by the pattern."""
+        if not word or SEPARATOR in word:
+            return np.full(len(self), not word)
+        joined, size = self.whole.joined, len(word)
+        at = [place for place in self.whole.positions(word).tolist() if pattern.match(joined, place + size)]
+        places = np.array(at, dtype=np.int64)
+        return np.searchsorted(places, self.end - size, side="right") > np.searchsorted(places, self.begin)
+
+    def after_spaces(self) -> np.ndarray:
+        """For each span, whether nothing but spaces comes before it in its text."""
+        joined, pairs = self.whole.joined, zip(self.text_start.tolist(), self.begin.tolist(), strict=True)
+        return np.array([a == z or joined[a:z].isspace() for a, z in pairs], dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.begin)
+
+    def text(self, row: int) -> str:
+        return self.whole.joined[self.begin[row] : self.end[row]]
+
+    def has(self, word: str) -> np.ndarray:
+        if word not in self.found:
+            if not word or SEPARATOR in word:
+                self.found[word] = np.full(len(self), not word)
+            else:
+                at = self.whole.positions(word)
+                first = np.searchsorted(at, self.begin)
+                self.found[word] = np.searchsorted(at, self.end - len(word), side="right") > first
+        return self.found[word]
 
 
 def containing(texts: list[str], words: Sequence[str]) -> np.ndarray:
@@ -213,35 +280,41 @@ def containing(texts: list[str], words: Sequence[str]) -> np.ndarray:
     return found
 
 
-def paragraph_coverage(
-    engine: SearchEngine, query: Query, ids: np.ndarray, parts: dict[str, tuple[tuple[str, ...], list[str]]]
-) -> np.ndarray:
-    """The idf mass of the question's words (the keys of `parts`, each with its spellings and
-    sub-words) found in each candidate's paragraph: a word (or a synonym) counts whole; a
-    compound word that is not there counts for the share of its sub-words that are (班子成员,
-    where only 班子 is: half), at half weight. Words naming the passage's document count whole."""
-    paragraphs, row_of, inverse = np.unique(
+def candidate_paragraphs(engine: SearchEngine, ids: np.ndarray) -> tuple[Texts, np.ndarray, np.ndarray]:
+    """The candidates' paragraphs, each once: their folded texts, each one's document, and
+    each candidate's row among them."""
+    _, row_of, inverse = np.unique(
         engine.passages.paragraph_keys(ids), return_index=True, return_inverse=True
     )
     passage = ids[row_of]
     docs = engine.passages.doc[passage]
-    texts = Texts.spans(
-        engine, docs, engine.places.paragraph_start[passage], engine.places.paragraph_end[passage]
-    )
-    named = np.isin(docs, list(query.named)) if query.named else np.zeros(len(paragraphs), dtype=bool)
-    found = np.zeros(len(paragraphs))
+    places = engine.places
+    texts = Texts.spans(engine, docs, places.paragraph_start[passage], places.paragraph_end[passage])
+    return texts, docs, inverse.reshape(-1)
+
+
+def paragraph_coverage(
+    query: Query, texts: Texts, docs: np.ndarray, parts: dict[str, tuple[tuple[str, ...], list[str]]]
+) -> np.ndarray:
+    """The idf mass of the question's words (the keys of `parts`, each with its spellings and
+    sub-words) found in each paragraph (a text of document `docs[i]`): a word (or a synonym)
+    counts whole; a compound word that is not there counts for the share of its sub-words that
+    are (班子成员, where only 班子 is: half), at half weight. Words naming the paragraph's
+    document count whole."""
+    named = np.isin(docs, list(query.named)) if query.named else np.zeros(len(texts), dtype=bool)
+    found = np.zeros(len(texts))
     for word, (forms, pieces) in parts.items():
-        says = named.copy() if word in query.naming_words else np.zeros(len(paragraphs), dtype=bool)
+        says = named.copy() if word in query.naming_words else np.zeros(len(texts), dtype=bool)
         for form in forms:
             says |= texts.has(form)
         share: np.ndarray | float = 0.0
         if pieces:
-            count = np.zeros(len(paragraphs), dtype=np.int64)
+            count = np.zeros(len(texts), dtype=np.int64)
             for piece in pieces:
                 count += texts.has(piece)
             share = 0.5 * query.idf[word] * count / len(pieces)
         found += np.where(says, query.idf[word], share)
-    return found[inverse.reshape(-1)]
+    return found
 
 
 def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25: np.ndarray) -> Candidates:
@@ -265,14 +338,22 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     if len(document_scores) > 1 and document_scores.max() > 0:
         values[:, COLUMN["document"]] = total * document_scores[docs] / document_scores.max()
     parts = engine.coverage_parts(query.words)
-    coverage = paragraph_coverage(engine, query, ids, parts) / total
+    paragraphs, paragraph_docs, paragraph_of = candidate_paragraphs(engine, ids)
+    coverage = paragraph_coverage(query, paragraphs, paragraph_docs, parts)[paragraph_of] / total
     # Under the floor a candidate is never an answer: its text features are not worth computing.
     kept = np.flatnonzero(coverage >= COVERAGE_FLOOR)
     if not len(kept):
         return Candidates(ids, values, coverage)
     passages = engine.passages
     mine = ids[kept]
-    texts = Texts.spans(engine, passages.doc[mine], passages.start[mine], passages.end[mine])
+    # A window lies in its paragraph: its words are found among the paragraph's.
+    paragraph_start = engine.places.paragraph_start[mine]
+    texts = Spans(
+        paragraphs,
+        paragraph_of[kept],
+        passages.start[mine] - paragraph_start,
+        passages.end[mine] - paragraph_start,
+    )
     # In a named document the words naming it do not tell its passages apart (as for bm25).
     named_here = (
         np.isin(passages.doc[mine], list(query.named)) if query.named else np.zeros(len(kept), dtype=bool)
@@ -292,7 +373,8 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     rows[:, COLUMN["proximity"]] = proximity
     for phrase in phrases:
         defined = np.zeros(len(kept), dtype=bool)
-        for row in texts.where(phrase).tolist():
+        holding = texts.where(phrase)  # and the last word right before a marker: nothing else can define it
+        for row in holding[texts.followed(phrase[-1], DEFINITION_MARKER_RE)[holding]].tolist():
             defined[row] = defines(texts.text(row), phrase)
         weight = sum(idf[t] for t in phrase)
         rows[:, COLUMN["definition"]] = np.maximum(
@@ -314,7 +396,7 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
             unnamed_share = sum((held[pair] for pair in unnamed_pairs), np.zeros(len(kept)))
             share = np.where(named_here, unnamed_share / max(len(unnamed_pairs), 1), share)
         rows[:, COLUMN["pairs"]] = total * share
-    rows[:, COLUMN["opening"]] = total * opens_paragraph(engine, mine)
+    rows[:, COLUMN["opening"]] = total * texts.after_spaces()
     if query.commitment:
         rows[:, COLUMN["commitment"]] = [
             total * engine.commitments.weight(passages[passage_id], query.stance)
@@ -335,17 +417,6 @@ def proximity_idf(texts: Texts, phrases: list[list[str]], idf: dict[str, float])
                 together[row] = standing_together(texts.text(row), a, b)
             found += np.where(together, min(idf[a], idf[b]), 0.0)
     return found
-
-
-def opens_paragraph(engine: SearchEngine, ids: np.ndarray) -> np.ndarray:
-    """For each passage, whether it opens its paragraph (nothing but spaces before it)."""
-    start, paragraph_start = engine.passages.start[ids], engine.places.paragraph_start[ids]
-    opens = start <= paragraph_start
-    docs = engine.passages.doc[ids].tolist()
-    for row in np.flatnonzero(~opens).tolist():
-        text, begin = engine.folded[docs[row]], int(paragraph_start[row])
-        opens[row] = text[begin].isspace() and text[begin : int(start[row])].isspace()
-    return opens
 
 
 def character_pairs(folded_question: str, leave_out: set[str] | frozenset[str] = frozenset()) -> set[str]:

@@ -110,9 +110,8 @@ def untyped(engine: Corpus, query: Query, candidates: Candidates) -> float:
         return 0.0
     passages = engine.passages
     for passage_id in best_first(candidates)[:BEST_PASSAGES].tolist():
-        text = engine.folded[int(passages.doc[passage_id])][
-            passages.start[passage_id] : passages.end[passage_id]
-        ]
+        doc = int(passages.doc[passage_id])
+        text = engine.folded.span(doc, int(passages.start[passage_id]), int(passages.end[passage_id]))
         if any(pattern.search(text) for pattern in written):
             return 0.0
     return 1.0
@@ -125,7 +124,7 @@ def question_features(engine: Corpus, query: Query, candidates: Candidates) -> n
         return np.array([0.0, 1.0, 0.0, 0.0, 0.0])
     best = int(best_first(candidates)[0])
     start, end = engine.places.paragraph_start[best], engine.places.paragraph_end[best]
-    paragraph = engine.folded[int(engine.passages.doc[best])][start:end]
+    paragraph = engine.folded.span(int(engine.passages.doc[best]), int(start), int(end))
     absent = single = found = 0.0
     for word, (forms, pieces) in engine.coverage_parts(query.words).items():
         if not any(engine.in_corpus(form) for form in forms) and not (

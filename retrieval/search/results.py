@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from retrieval.corpus.document import Kind
@@ -30,11 +30,15 @@ class Hit:
     score_parts: dict[str, float] = field(default_factory=dict, hash=False, compare=False)  # see scoring.py
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in HIT_FIELDS}  # `asdict` without its deep copies
+        data["score_parts"] = dict(self.score_parts)
         data["matched_terms"] = list(self.matched_terms)
         data["score"] = round(self.score, 4)
         data["coverage"] = round(self.coverage, 4)
         return data
+
+
+HIT_FIELDS = tuple(f.name for f in fields(Hit))
 
 
 @dataclass

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from retrieval.corpus.loading import Corpus, Problem
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
 from retrieval.index.saved import Blob, Bundle
-from retrieval.index.substrings import SEPARATOR, CorpusSubstrings
+from retrieval.index.substrings import CorpusSubstrings, FoldedTexts
 from retrieval.index.topk import Impacts
 from retrieval.search.naming import DocumentNames
 from retrieval.search.places import PassagePlaces
@@ -46,8 +45,7 @@ class SavedEngine:
     document_index: BM25Index  # BM25 over whole documents
     names: DocumentNames
     by_id: dict[str, int]  # document id → index
-    folded: Sequence[str]
-    substrings: CorpusSubstrings
+    substrings: CorpusSubstrings  # the folded texts and their suffix array
     commitments: list[list[Commitment]]  # by document: every statement (commitments, forecasts, results)
     places: PassagePlaces
     built_at: float
@@ -69,7 +67,10 @@ def to_bundle(engine: SavedEngine) -> tuple[dict[str, np.ndarray], dict[str, Any
         "paragraph_end": places.paragraph_end,
         "point_start": places.point_start,
         "point_end": places.point_end,
-        "suffixes": engine.substrings.suffixes,
+        "suffixes": np.asarray(engine.substrings.suffixes[:]),
+        "suffix_sample": engine.substrings.sample,
+        "folded": np.frombuffer(engine.substrings.text.encode(), dtype=np.uint8),
+        "folded_starts": np.array(engine.substrings.texts.starts, dtype=np.int64),
     }
     documents = engine.corpus.documents
     firsts = np.cumsum([0] + [len(d.paragraphs) for d in documents]).tolist()
@@ -79,7 +80,6 @@ def to_bundle(engine: SavedEngine) -> tuple[dict[str, np.ndarray], dict[str, Any
     arrays["paragraphs"], arrays["paragraph_offsets"] = Blob.pack(
         _json_bytes(paragraph_to_json(p)) for d in documents for p in d.paragraphs
     )
-    arrays["folded"], arrays["folded_offsets"] = Blob.pack(text.encode() for text in engine.folded)
     parts = {
         "engine": {
             "root": str(engine.corpus.root),
@@ -104,12 +104,13 @@ def from_bundle(bundle: Bundle) -> SavedEngine:
     a, parts = bundle.arrays, bundle.parts
     meta = parts["engine"]
     paragraphs = Blob(
-        a["paragraphs"], a["paragraph_offsets"], lambda data: paragraph_from_json(json.loads(data))
+        bundle.read("paragraphs"), a["paragraph_offsets"], lambda data: paragraph_from_json(json.loads(data))
     )
     documents = Blob(
-        a["documents"], a["document_offsets"], lambda data: document_from_json(json.loads(data), paragraphs)
+        bundle.read("documents"),
+        a["document_offsets"],
+        lambda data: document_from_json(json.loads(data), paragraphs),
     )
-    folded = Blob(a["folded"], a["folded_offsets"], lambda data: data.decode())
     corpus = Corpus(
         Path(meta["root"]), documents, [Problem(path, reason) for path, reason in meta["bad_files"]]
     )
@@ -120,9 +121,9 @@ def from_bundle(bundle: Bundle) -> SavedEngine:
     if index.n_passages != len(passages):
         raise ValueError("the index does not fit the passages")
     document_index = _index_from("document_", a, meta, parts["document_vocabulary"])
-    substrings = CorpusSubstrings.from_arrays(SEPARATOR.join(folded), a["suffixes"])
-    if len(substrings.suffixes) != len(substrings.text):
-        raise ValueError("the suffix array does not fit the texts")
+    substrings = CorpusSubstrings.from_arrays(
+        folded_texts(a["folded"], a["folded_starts"]), bundle.read("suffixes"), a["suffix_sample"]
+    )
     places = PassagePlaces(
         a["heading"],
         parts["headings"],
@@ -140,13 +141,22 @@ def from_bundle(bundle: Bundle) -> SavedEngine:
         document_index,
         names,
         {doc_id: i for i, doc_id in enumerate(parts["doc_ids"])},
-        folded,
         substrings,
         commitments,
         places,
         meta["built_at"],
         meta["build_seconds"],
     )
+
+
+def folded_texts(data: np.ndarray, starts: np.ndarray) -> FoldedTexts:
+    """The folded texts from their saved UTF-8 bytes, decoded once into the one string kept
+    (the mapped bytes are then no longer used)."""
+    texts = FoldedTexts(str(data.data, "utf-8"), starts.tolist())
+    ends = texts.starts[1:]
+    if texts.starts[0] != 0 or ends != sorted(ends) or (ends[-1] if ends else 1) != len(texts.joined) + 1:
+        raise ValueError("the folded texts do not fit their offsets")
+    return texts
 
 
 def _index_arrays(prefix: str, index: BM25Index) -> dict[str, np.ndarray]:

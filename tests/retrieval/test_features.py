@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,8 @@ from retrieval.search.features import (
     FEATURES,
     Candidates,
     Query,
+    Spans,
+    Texts,
     character_pairs,
     containing,
 )
@@ -281,3 +284,32 @@ def test_containing_finds_what_in_finds() -> None:
         words = ["".join(rng.choices("甲乙丙丁", k=rng.randint(1, 3))) for _ in range(4)] + ["", "甲\x00乙"]
         expected = np.array([[word in text for word in words] for text in texts], dtype=bool)
         assert (containing(texts, words) == expected.reshape(len(texts), len(words))).all()
+
+
+def test_spans_find_what_in_finds_in_their_own_text() -> None:
+    rng = random.Random(5)
+    for _ in range(300):
+        texts = ["".join(rng.choices("甲乙丙 ", k=rng.randint(0, 10))) for _ in range(rng.randint(1, 5))]
+        rows = np.array([rng.randrange(len(texts)) for _ in range(6)])
+        bounds = [sorted(rng.randrange(len(texts[row]) + 1) for _ in range(2)) for row in rows.tolist()]
+        start, end = np.array([a for a, _ in bounds]), np.array([z for _, z in bounds])
+        spans = Spans(Texts(texts), rows, start, end)
+        own = [texts[row][a:z] for row, (a, z) in zip(rows.tolist(), bounds, strict=True)]
+        assert [spans.text(i) for i in range(len(spans))] == own
+        for word in ["".join(rng.choices("甲乙丙", k=rng.randint(1, 3))) for _ in range(4)] + [
+            "",
+            "甲\x00乙",
+        ]:
+            assert spans.has(word).tolist() == [word in text for text in own], word
+        marker = re.compile("乙|丙丙")
+        for word in ("甲", "乙", "甲乙"):
+            assert spans.followed(word, marker).tolist() == [
+                any(
+                    texts[row].startswith(word, p) and marker.match(texts[row], p + len(word))
+                    for p in range(a, z - len(word) + 1)
+                )
+                for row, (a, z) in zip(rows.tolist(), bounds, strict=True)
+            ], word
+        assert spans.after_spaces().tolist() == [
+            not texts[row][:a].strip() for row, (a, _) in zip(rows.tolist(), bounds, strict=True)
+        ]

@@ -122,13 +122,19 @@ def zipf_corpus(rng: random.Random, n_passages: int) -> list[list[str]]:
 
 @pytest.mark.parametrize(
     "depths",
-    [(512, 4096, 50_000, 8192), (512, 4096, 0, 0), (3, 12, 0, 0), (20, 40, 0, 100)],
-)  # the defaults (direct sums at this size); the other paths, with tiny impact lists
-def test_top_is_exactly_the_brute_force_top(depths: tuple[int, int, int, int], monkeypatch) -> None:
+    [
+        (512, 4096, 50_000, 8192, 150_000),
+        (512, 4096, 0, 0, 150_000),
+        (512, 4096, 0, 0, 0),
+        (3, 12, 0, 0, 0),
+        (20, 40, 0, 100, 0),
+    ],
+)  # the defaults (direct sums at this size); deep top k summed, the rest by rounds; the other paths
+def test_top_is_exactly_the_brute_force_top(depths: tuple[int, ...], monkeypatch) -> None:
     """Every path of top() (direct sums, whole short lists, threshold rounds, MaxScore)
     gives exactly the ids and scores of scoring every passage, ties broken by lower id."""
     for name, value in zip(
-        ("FIRST_DEPTH", "IMPACT_DEPTH", "SMALL_INDEX", "FEW_POSTINGS"), depths, strict=True
+        ("FIRST_DEPTH", "IMPACT_DEPTH", "SMALL_INDEX", "FEW_POSTINGS", "DENSE_INDEX"), depths, strict=True
     ):
         monkeypatch.setattr(topk, name, value)
     rng = random.Random(sum(depths))
@@ -183,4 +189,8 @@ def test_scores_at_some_passages_equal_the_full_scores(corpus: list[list[str]]) 
         full = index.scores(query)
         rows = np.sort(rng.choice(len(corpus), size=15, replace=False))
         assert np.array_equal(index.scores_at(query, rows), full[rows])
-        assert np.array_equal(index.scores_in(query, 10, 40), full[10:40])
+        assert np.array_equal(index.scores_in(query, np.array([10]), np.array([40])), full[10:40])
+        assert np.array_equal(
+            index.scores_in(query, np.array([3, 10, 50]), np.array([7, 40, 50])),
+            np.concatenate([full[3:7], full[10:40]]),
+        )

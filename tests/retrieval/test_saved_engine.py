@@ -3,6 +3,8 @@ evaluation sets, on the whole corpus, with the same JSON, and the same commitmen
 
 from __future__ import annotations
 
+import random
+
 import pytest
 import yaml
 
@@ -74,9 +76,32 @@ def test_a_loaded_engine_has_the_same_state(engines: tuple[SearchEngine, SearchE
         assert (opened.idf == built.idf).all() and opened.avgdl == built.avgdl
         assert opened.n_passages == built.n_passages
     assert loaded.substrings.text == fresh.substrings.text
-    assert (loaded.substrings.suffixes == fresh.substrings.suffixes).all()
+    assert (loaded.substrings.suffixes[:] == fresh.substrings.suffixes[:]).all()
+    assert (loaded.substrings.sample == fresh.substrings.sample).all()
     for text in ("廉政责任书", "不在语料中的一句话", "", "\x00"):
         assert loaded.in_corpus(text) == fresh.in_corpus(text)
+
+
+def test_a_loaded_engine_reads_its_texts_and_suffixes_from_the_files(
+    engines: tuple[SearchEngine, SearchEngine],
+) -> None:
+    fresh, loaded = engines
+    assert isinstance(loaded.substrings.suffixes, saved.FileArray)
+    assert isinstance(loaded.documents, saved.Blob) and isinstance(loaded.documents.data, saved.FileArray)
+    rng = random.Random(3)
+    texts = list(fresh.folded)
+    for _ in range(3000):  # every block of the suffix array, and the samples between them
+        text = rng.choice(texts)
+        start = rng.randrange(len(text))
+        needle = text[start : start + rng.randint(1, 8)]
+        if rng.random() < 0.3:
+            needle = needle[:-1] + rng.choice("的了是啊xq1")
+        expected = any(needle in t for t in texts)
+        assert loaded.in_corpus(needle) == fresh.in_corpus(needle) == expected, needle
+    for doc, text in enumerate(texts):
+        assert loaded.folded[doc] == text
+        begin, end = sorted(rng.randrange(len(text) + 1) for _ in range(2))
+        assert loaded.folded.span(doc, begin, end) == text[begin:end]
 
 
 def test_every_commitment_field_round_trips_through_json(engines: tuple[SearchEngine, SearchEngine]) -> None:
