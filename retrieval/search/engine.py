@@ -59,6 +59,7 @@ from retrieval.text.segment import (
     synonyms,
     written_forms,
 )
+from retrieval.text.wordlists import saying_words
 
 log = logging.getLogger(__name__)
 RELATIVE_FLOOR = 0.3  # a further hit must score at least this share of the first: no padding with weak hits
@@ -228,6 +229,8 @@ class SearchEngine:
         focus = [w for w in focus if w in self.index.vocabulary]
         # Words for the speech itself (这篇讲话, 报告中) are neither required nor evidence.
         unsearched = set(inside) | set(document_words(content))
+        if named:  # 北京市政府工作报告「提出」了哪些目标: where to look, not what about
+            unsearched |= saying_words() & set(content)
         core = [w for w in content if w not in unsearched and w not in focus]
         if all(w in naming_words for w in core):  # 山东省报告讲了哪些民生实事: the type is the topic
             core = [w for w in content if w not in unsearched]

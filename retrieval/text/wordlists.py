@@ -9,6 +9,12 @@ from retrieval.data_files import data_lines
 
 
 @cache
+def saying_words() -> frozenset[str]:
+    """Verbs for what a document says (data/saying_words.txt)."""
+    return frozenset(data_lines("saying_words.txt"))
+
+
+@cache
 def speech_words() -> frozenset[str]:
     """The words that name a speech itself (data/speech_words.txt)."""
     return frozenset(data_lines("speech_words.txt"))

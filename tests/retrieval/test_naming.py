@@ -107,3 +107,22 @@ def test_the_answer_type_is_the_topic_when_the_question_names_only_a_document(en
     answer = engine.ask("浙江省报告讲了哪些生态环境", top=1)
     assert answer.hits[0].doc_id == "2020_浙江省_政府工作报告"
     assert "生态环境" in answer.hits[0].quote
+
+
+def test_a_verb_for_what_the_named_document_says_is_not_its_topic(tmp_path, monkeypatch) -> None:
+    """北京市政府工作报告「提出」了哪些目标: 提出 says where to look (data/saying_words.txt); the opening's
+    请…提出意见 is not the answer, the targets are."""
+    for stem, issuer in {**DOCS, "2026_北京市_政府工作报告": "北京市"}.items():
+        text = (
+            "政府工作报告\n各位代表：\n"
+            f"现在，我代表{issuer}人民政府，向大会报告政府工作，请予审议，并请各位委员提出意见。\n"
+            "一、今年的工作\n"
+            "今年经济社会发展主要预期目标是：地区生产总值增长5%左右，城镇新增就业26万人。\n"
+        )
+        (tmp_path / f"{stem}.txt").write_text(text, encoding="utf-8")
+    engine = SearchEngine.from_folder(tmp_path, use_cache=False)
+    question = "北京市政府工作报告提出了哪些目标"
+    hit = engine.ask(question, top=1).hits[0]
+    assert hit.doc_id == "2026_北京市_政府工作报告" and "主要预期目标" in hit.quote
+    monkeypatch.setattr("retrieval.search.engine.saying_words", lambda: frozenset())
+    assert "主要预期目标" not in engine.ask(question, top=1).hits[0].quote
