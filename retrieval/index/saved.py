@@ -87,7 +87,26 @@ def _data_checksum(data: bytes) -> str:
     return blake3.blake3(data).hexdigest()
 
 
-class Blob(Sequence[T]):
+class Indexed(Sequence[T]):
+    """A sequence that defines its length and `item(i)` for 0 ≤ i < its length; indexing from
+    the end, the bounds and slices are done here."""
+
+    def item(self, index: int) -> T:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self.item(i) for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self.item(index % len(self))
+
+
+class Blob(Indexed[T]):
     """Items stored as one byte array (`data[offsets[i]:offsets[i + 1]]` is item i), each
     decoded on first use and kept."""
 
@@ -110,15 +129,7 @@ class Blob(Sequence[T]):
     def __len__(self) -> int:
         return len(self.items)
 
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[T]: ...
-    def __getitem__(self, index: int | slice) -> T | list[T]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self.items)
+    def item(self, index: int) -> T:
         item = self.items[index]
         if item is None:
             begin, end = self.offsets[index], self.offsets[index + 1]
@@ -126,14 +137,14 @@ class Blob(Sequence[T]):
         return item
 
     def __iter__(self) -> Iterator[T]:
-        return (self[i] for i in range(len(self)))
+        return (self.item(i) for i in range(len(self)))
 
     def run(self, first: int, count: int) -> BlobRange[T]:
         """Items first … first + count − 1, as a sequence of their own (decoded on first use)."""
         return BlobRange(self, first, count)
 
 
-class BlobRange(Sequence[T]):
+class BlobRange(Indexed[T]):
     """A run of a Blob's items; equal to any sequence of the same items, a list included."""
 
     def __init__(self, blob: Blob[T], first: int, count: int) -> None:
@@ -142,19 +153,11 @@ class BlobRange(Sequence[T]):
     def __len__(self) -> int:
         return self.length
 
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[T]: ...
-    def __getitem__(self, index: int | slice) -> T | list[T]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self.length))]
-        if not -self.length <= index < self.length:
-            raise IndexError(index)
-        return self.blob[self.first + index % self.length]
+    def item(self, index: int) -> T:
+        return self.blob.item(self.first + index)
 
     def __iter__(self) -> Iterator[T]:
-        return (self.blob[self.first + i] for i in range(self.length))
+        return (self.blob.item(self.first + i) for i in range(self.length))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)

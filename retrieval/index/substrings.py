@@ -15,18 +15,17 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import overload
 
 import numpy as np
 from pydivsufsort import divsufsort
 
-from retrieval.index.saved import FileArray
+from retrieval.index.saved import FileArray, Indexed
 
 SEPARATOR = "\x00"  # between texts: a match never spans two of them
 SAMPLE = 256  # suffix array entries a search reads at once
 
 
-class FoldedTexts(Sequence[str]):
+class FoldedTexts(Indexed[str]):
     """Texts joined by SEPARATOR in one string: text i is `joined[starts[i]:starts[i + 1] - 1]`."""
 
     def __init__(self, joined: str, starts: Sequence[int]) -> None:
@@ -51,17 +50,7 @@ class FoldedTexts(Sequence[str]):
     def __len__(self) -> int:
         return len(self.starts) - 1
 
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def item(self, index: int) -> str:
         return self.joined[self.starts[index] : self.starts[index + 1] - 1]
 
 
