@@ -5,8 +5,9 @@ Answerable questions: every question of the YAML sets on their corpora and of ea
 by hand: every question of each public set asked against a corpus that does not hold its
 article, the shipped corpus and each other public set's corpus (encyclopaedia questions that
 share words with speeches or with other articles, by chance), a quarter of them (by the
-SHA-1 of set and question) to keep `speechbot tune` quick. The YAML sets' off-topic
-questions (`negatives`) are recorded but never fitted on: they are a test set.
+SHA-1 of set and question) to keep `speechbot tune` quick; and the off-topic questions of the
+YAML sets (`negatives`: everyday questions, as people type them), which the generated ones
+are not like.
 
 Splits: the same as the weights' (retrieval.evaluate.tuning.held_out): a YAML question, or a
 public set's article with all its questions in either role, is held out when the SHA-1 of its
@@ -56,7 +57,6 @@ class Asked:
     held_out: bool
     answerable: bool
     values: np.ndarray | None
-    fitted: bool = True  # False: a test question (the off-topic sets)
 
 
 def features_of(engine: SearchEngine, question: str, min_coverage: float) -> tuple[bool, np.ndarray | None]:
@@ -78,7 +78,7 @@ def yaml_asked(engine: SearchEngine, path: Path, name: str, min_coverage: float)
             yield Asked(name, held_out(f"{name}/{item['q']}"), True, values)
     for question in data.get("negatives", []):
         ranked, values = features_of(engine, question, min_coverage)
-        yield Asked(name, held_out(f"{name}/{question}"), False, values, fitted=False)
+        yield Asked(name, held_out(f"{name}/{question}"), False, values)
 
 
 def record(
@@ -91,7 +91,7 @@ def record(
         engine = SearchEngine.from_folder(corpus)
         for path in sets:
             asked.extend(yaml_asked(engine, path, f"{path.stem}@{corpus.name}", min_coverage))
-            data.append(f"{path.name} on {corpus.name}/ (its off-topic questions only reported)")
+            data.append(f"{path.name} on {corpus.name}/")
     squads = [load_squad(path, cache_root) for path in squad_files]
     shipped = corpora[0][0]
     for squad in squads:
@@ -160,7 +160,7 @@ def fit_threshold(model: RefusalModel, asked: list[Asked]) -> float:
 
 
 def fit(asked: list[Asked], data: list[str]) -> RefusalModel:
-    training = [a for a in asked if a.fitted and not a.held_out and a.values is not None]
+    training = [a for a in asked if not a.held_out and a.values is not None]
     x = np.array([a.values for a in training])
     y = np.array([a.answerable for a in training], dtype=float)
     weights, bias = fit_logistic(x, y, balanced_weights(training))
@@ -193,7 +193,7 @@ def fit_refusal(
 
 
 def training_answerable(asked: list[Asked]) -> list[Asked]:
-    return [a for a in asked if a.answerable and a.fitted and not a.held_out]
+    return [a for a in asked if a.answerable and not a.held_out]
 
 
 @dataclass
@@ -217,7 +217,7 @@ class RefusalFigures:
 def figures(model: RefusalModel, asked: list[Asked]) -> list[RefusalFigures]:
     result: dict[tuple[str, str, bool], RefusalFigures] = {}
     for a in asked:
-        split = "test" if not a.fitted else "held-out" if a.held_out else "training"
+        split = "held-out" if a.held_out else "training"
         entry = result.setdefault(
             (a.set_name, split, a.answerable), RefusalFigures(a.set_name, split, a.answerable)
         )

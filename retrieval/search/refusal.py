@@ -2,8 +2,8 @@
 
 Ranking orders the candidate passages (retrieval.search.scoring); this decides, once per
 question, whether the best of them answers it or the question is refused. Its named
-features describe the question against the corpus, each a share of the question's idf mass
-(as ranking weighs its words), so that a weight means the same on any corpus:
+features describe the question against the corpus, most of them a share of the question's idf
+mass (as ranking weighs its words), so that a weight means the same on any corpus:
 
 - coverage: the largest share found in one candidate's paragraph (retrieval.search.features);
 - absent: the share in words the corpus never writes, in any spelling nor by all of their
@@ -19,7 +19,12 @@ features describe the question against the corpus, each a share of the question'
   a date, a price: data/answer_types.yaml) that none of its best passages writes (地球到月球有多远
   against a passage on lunar exploration without a distance), else 0. The passage, not its
   paragraph: the answer is what the quote must show, and a report's paragraph writes some sum of
-  money or date almost always.
+  money or date almost always;
+- spread: how many paragraphs the best candidates (SPREAD_PASSAGES of them, by coverage) come
+  from. A question the corpus answers finds its words together, and its best passages gather in
+  a paragraph or a few; one that shares a word or two with the corpus by chance finds them
+  wherever they are said (最近有什么好看的电视剧: the ten best from six paragraphs of six
+  reports). A count, like `found`.
 
 It is asked only when some candidate reaches the ranking's `min_coverage`: it refuses more
 questions, never fewer. The probability that the question is answerable is a logistic function of the features,
@@ -43,10 +48,11 @@ from retrieval.search.features import Candidates, Query, SearchEngine
 from retrieval.search.scoring import fitted_yaml, read_fitted
 from retrieval.text.segment import written_forms
 
-REFUSAL_FEATURES = ("coverage", "absent", "single", "found", "untyped")
+REFUSAL_FEATURES = ("coverage", "absent", "single", "found", "untyped", "spread")
 ANSWER_TYPES_FILE = DATA_DIR / "answer_types.yaml"
 BEST_PASSAGES = 3  # the passages of highest coverage an answer of the asked kind is looked for in
 REFUSAL_FILE = DATA_DIR / "refusal.yaml"
+SPREAD_PASSAGES = 10  # the best candidates whose paragraphs `spread` counts
 
 
 @dataclass(frozen=True)
@@ -103,13 +109,14 @@ def best_first(candidates: Candidates) -> np.ndarray:
     return candidates.ids[np.lexsort((-candidates.column("bm25"), -candidates.coverage))]
 
 
-def untyped(engine: Corpus, query: Query, candidates: Candidates) -> float:
-    """1.0 when the question asks for a kind of answer that none of its best passages writes."""
+def untyped(engine: Corpus, query: Query, best: np.ndarray) -> float:
+    """1.0 when the question asks for a kind of answer that none of its best passages (`best`:
+    passage ids, best first) writes."""
     written = [w for asks, w in answer_types().values() if asks.search(query.folded)]
     if not written:
         return 0.0
     passages = engine.passages
-    for passage_id in best_first(candidates)[:BEST_PASSAGES].tolist():
+    for passage_id in best[:BEST_PASSAGES].tolist():
         doc = int(passages.doc[passage_id])
         text = engine.folded.span(doc, int(passages.start[passage_id]), int(passages.end[passage_id]))
         if any(pattern.search(text) for pattern in written):
@@ -121,8 +128,9 @@ def question_features(engine: Corpus, query: Query, candidates: Candidates) -> n
     """The refusal features (REFUSAL_FEATURES) of a question and its candidates."""
     total = query.total_idf
     if not len(candidates.ids) or total <= 0:
-        return np.array([0.0, 1.0, 0.0, 0.0, 0.0])
-    best = int(best_first(candidates)[0])
+        return np.array([0.0, 1.0, 0.0, 0.0, 0.0, 0.0])
+    ranked = best_first(candidates)
+    best = int(ranked[0])
     start, end = engine.places.paragraph_start[best], engine.places.paragraph_end[best]
     paragraph = engine.folded.span(int(engine.passages.doc[best]), int(start), int(end))
     absent = single = found = 0.0
@@ -136,7 +144,8 @@ def question_features(engine: Corpus, query: Query, candidates: Candidates) -> n
         elif any(form in paragraph for form in forms):
             found += 1
     coverage = float(candidates.coverage.max())
-    return np.array([coverage, absent / total, single / total, found, untyped(engine, query, candidates)])
+    spread = len(np.unique(engine.passages.paragraph_keys(ranked[:SPREAD_PASSAGES])))
+    return np.array([coverage, absent / total, single / total, found, untyped(engine, query, ranked), spread])
 
 
 def refuses(engine: Corpus, query: Query, candidates: Candidates) -> bool:
