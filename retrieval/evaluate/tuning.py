@@ -16,7 +16,7 @@ itself rather than a proxy:
    that costs any set a training question it answered right at the start is not taken;
 2. the refusal threshold, from a grid: the one that refuses the largest share of off-topic
    questions (mean over the sets that have them) among those that refuse at most
-   MAX_REFUSED of all answerable training questions together (the highest of equals: the
+   MAX_REFUSED of every set's answerable training questions (the highest of equals: the
    widest margin against off-topic questions not seen, within the refusal budget). A
    constraint, not a sum of the two costs: a summed loss moves with the number and sizes of
    the sets, and trades answerable questions of the public sets for off-topic ones;
@@ -58,7 +58,7 @@ START = Weights(
     min_coverage=0.36,
 )
 HELD_OUT_SHARE = 0.25
-MAX_REFUSED = 0.005  # the largest share of the answerable questions the threshold may refuse
+MAX_REFUSED = 0.005  # the largest share of a set's answerable questions the threshold may refuse
 MAX_ROUNDS = 6
 THRESHOLDS = tuple(
     round(COVERAGE_FLOOR + 0.01 * i, 2) for i in range(61)
@@ -238,11 +238,10 @@ def objective(table: Table, weights: np.ndarray, threshold: float) -> float:
 
 
 def refused_shares(table: Table, weights: np.ndarray, threshold: float) -> tuple[float, float]:
-    """On the training split: the share of all answerable questions refused, and the mean over
-    sets of the share of off-topic questions refused."""
+    """On the training split: the largest share of one set's answerable questions refused, and
+    the mean over sets of the share of off-topic questions refused."""
     entries = [f for (_, split), f in figures(table, weights, threshold).items() if split == "training"]
-    questions = sum(f.questions for f in entries)
-    refused = 1 - sum(f.answered for f in entries) / questions if questions else 0.0
+    refused = max((1 - f.answered / f.questions for f in entries if f.questions), default=0.0)
     off_topic = [f.refused / f.negatives for f in entries if f.negatives]
     return refused, float(np.mean(off_topic)) if off_topic else 0.0
 

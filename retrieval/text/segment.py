@@ -268,10 +268,33 @@ def merge_terms(parts: Sequence[EncodedTerms]) -> EncodedTerms:
     )
 
 
+# An interrogative the segmenter may keep in one word with what follows it: 哪一条, 几世纪, 第几名.
+INTERROGATIVE_PREFIX_RE = re.compile(r"(?:哪[一些几]?|第几|几|多少)(.*)")
+
+
+@cache
+def measure_words() -> frozenset[str]:
+    return frozenset(data_lines("measure_words.txt"))
+
+
+def asked_word(word: str) -> str:
+    """A question word without the interrogative it begins with: "" for an interrogative
+    and a measure word (哪一条, 几座, 第几名, 多少岁), the dictionary word it asks about
+    (几世纪 → 世纪, 哪些地方 → 地方); any other word as it is (几乎, 几何, 几内亚)."""
+    match = INTERROGATIVE_PREFIX_RE.fullmatch(word)
+    if match is None:
+        return word
+    rest = match.group(1)
+    if not rest or rest in measure_words():
+        return ""
+    return rest if len(rest) > 1 and in_dictionary(rest) else word
+
+
 def query_words(question: str) -> list[str]:
     """A question's words (jieba's precise mode), without punctuation, stop words and
-    question words, each once."""
-    return list(dict.fromkeys(w for w in _cut(fold(question), for_search=False) if is_content_word(w)))
+    interrogatives (the word they ask about kept: 几世纪 → 世纪), each once."""
+    words = (asked_word(w) for w in _cut(fold(question), for_search=False) if is_content_word(w))
+    return list(dict.fromkeys(w for w in words if w and is_content_word(w)))
 
 
 def sub_words(word: str) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 
 from retrieval.corpus.loading import load_corpus
 from retrieval.text.normalize import fold
-from retrieval.text.segment import _jieba_segmenters, _segmenters, user_words
+from retrieval.text.segment import _jieba_segmenters, _segmenters, asked_word, query_words, user_words
 from tests.support.paths import PROJECT
 
 
@@ -36,3 +36,26 @@ def test_user_dictionary_words_stay_whole(segmenters) -> None:
     for cut in segmenters:
         for word, _, _ in user_words()[:50]:
             assert word in cut(f"我们要落实{word}的要求"), word
+
+
+@pytest.mark.parametrize(
+    ("word", "asked"),
+    [
+        ("哪一条", ""),  # an interrogative and a measure word: how the answer is counted
+        ("第几名", ""),
+        ("多少岁", ""),
+        ("几世纪", "世纪"),  # the interrogative and the thing it asks about
+        ("哪些地方", "地方"),
+        ("几乎", "几乎"),  # words that only begin like one
+        ("几内亚", "几内亚"),
+        ("河流", "河流"),
+    ],
+)
+def test_an_interrogative_is_taken_off_the_word_it_begins(word: str, asked: str) -> None:
+    assert asked_word(word) == asked
+
+
+def test_question_words_leave_out_interrogatives_whatever_the_segmenter_joins() -> None:
+    assert query_words("阿拉伯人在幾世紀時來到這裡？") == ["阿拉伯人", "世纪", "时", "来到", "这里"]
+    assert query_words("「欽察」一詞有何涵義？") == ["钦察", "一词", "涵义"]  # 有何: a stop word
+    assert "几部" not in query_words("推荐几部好看的电影")

@@ -9,11 +9,15 @@ from retrieval.search.features import FEATURES, Candidates
 
 
 def question(
-    values: list[dict[str, float]], coverage: list[float], right: list[bool], negative: bool = False
+    values: list[dict[str, float]],
+    coverage: list[float],
+    right: list[bool],
+    negative: bool = False,
+    set_name: str = "set",
 ):
     matrix = np.array([[row.get(name, 0.0) for name in FEATURES] for row in values])
     candidates = Candidates(np.arange(len(values)), matrix, np.array(coverage))
-    recorded = Recorded("set", False, negative, candidates)
+    recorded = Recorded(set_name, False, negative, candidates)
     recorded.right_document = np.array(right)
     recorded.right_quote = np.array(right)
     return recorded
@@ -58,3 +62,12 @@ def test_the_threshold_refuses_off_topic_questions_only_within_the_refusal_budge
     # With 100 answerable questions the same would refuse 1% of them: the threshold stays under 0.4.
     table = Table([*answerable[:99], weak, off_topic])
     assert fit_threshold(table, START.vector()) <= 0.4
+
+
+def test_the_refusal_budget_holds_for_every_set_not_only_for_all_together() -> None:
+    # 1 weak question of 10 in a small set: 1 of 300 together (0.33%), but 10% of its own set.
+    big = [question([{"bm25": 1.0}], [0.9], [True], set_name="big") for _ in range(290)]
+    small = [question([{"bm25": 1.0}], [0.9], [True], set_name="small") for _ in range(9)]
+    weak = question([{"bm25": 1.0}], [0.4], [True], set_name="small")
+    off_topic = question([{"bm25": 1.0}], [0.5], [False], negative=True)
+    assert fit_threshold(Table([*big, *small, weak, off_topic]), START.vector()) <= 0.4
