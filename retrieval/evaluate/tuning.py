@@ -248,7 +248,7 @@ def refused_shares(table: Table, weights: np.ndarray, threshold: float) -> tuple
 
 def fit_threshold(table: Table, weights: np.ndarray) -> float:
     """The threshold from THRESHOLDS refusing most off-topic questions while at most MAX_REFUSED
-    of the answerable questions are refused (the highest of equals); the lowest if none is."""
+    of every set's answerable questions are refused (the highest of equals); the lowest if none is."""
     best, best_refused = THRESHOLDS[0], -1.0
     for threshold in THRESHOLDS:
         most_refused, off_topic = refused_shares(table, weights, threshold)
@@ -307,8 +307,8 @@ def fitted_weights(weights: np.ndarray, threshold: float, data: list[str]) -> We
         datetime.date.today().isoformat(),
         data,
         "coordinate ascent on the training split (mean over sets of right document @1 and answer in quote @1); "
-        "threshold: most off-topic questions refused (mean over sets) with at most 0.5% of the "
-        "answerable questions refused",
+        f"threshold: most off-topic questions refused (mean over sets) with at most {MAX_REFUSED:.1%} of "
+        "every set's answerable questions refused",
     )
 
 
