@@ -1,4 +1,4 @@
-"""Fitting the question-level refusal model (retrieval.search.refusal) on generated questions.
+"""Fitting the question-level refusal model (retrieval.search.refusal) on the questions of every set.
 
 Answerable questions: every question of the YAML sets on their corpora and of each public
 (SQuAD-format) set on its own corpus. Unanswerable questions, generated without picking any
