@@ -195,6 +195,20 @@ class BM25Index:
             result[column[at] + np.repeat(offsets, sizes)] += weights[at].astype(np.float64)
         return result
 
+    def holding(self, terms: Sequence[str], rows: np.ndarray) -> dict[int, list[str]]:
+        """For each of the passages `rows`, the terms it holds (in the order of `terms`): `contains`
+        for many passages, one search of each term's postings."""
+        held = np.zeros((len(rows), len(terms)), dtype=bool)
+        for column, term in enumerate(terms):
+            postings, _ = self._column(term)
+            if len(postings):
+                at = np.minimum(np.searchsorted(postings, rows.astype(postings.dtype)), len(postings) - 1)
+                held[:, column] = postings[at] == rows
+        return {
+            row: [t for t, has in zip(terms, found, strict=True) if has]
+            for row, found in zip(rows.tolist(), held.tolist(), strict=True)
+        }
+
     def contains(self, passage: int, term: str) -> bool:
         term_id = self.vocabulary.get(term)
         if term_id is None:

@@ -108,6 +108,7 @@ class Candidates:
     ids: np.ndarray  # passage ids
     values: np.ndarray  # one row per passage, one column per name in FEATURES
     coverage: np.ndarray  # share of the question's idf mass found in each passage's paragraph
+    written: frozenset[str] = frozenset()  # words (and spellings) found in some candidate's paragraph
 
     def column(self, name: str) -> np.ndarray:
         return self.values[:, COLUMN[name]]
@@ -340,10 +341,11 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     parts = engine.coverage_parts(query.words)
     paragraphs, paragraph_docs, paragraph_of = candidate_paragraphs(engine, ids)
     coverage = paragraph_coverage(query, paragraphs, paragraph_docs, parts)[paragraph_of] / total
+    written = frozenset(word for word, found in paragraphs.found.items() if found.any())
     # Under the floor a candidate is never an answer: its text features are not worth computing.
     kept = np.flatnonzero(coverage >= COVERAGE_FLOOR)
     if not len(kept):
-        return Candidates(ids, values, coverage)
+        return Candidates(ids, values, coverage, written)
     passages = engine.passages
     mine = ids[kept]
     # A window lies in its paragraph: its words are found among the paragraph's.
@@ -404,7 +406,7 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
         ]
     text_features = np.array([COLUMN[name] for name in TEXT_FEATURES])
     values[np.ix_(kept, text_features)] = rows[:, text_features]
-    return Candidates(ids, values, coverage)
+    return Candidates(ids, values, coverage, written)
 
 
 def proximity_idf(texts: Texts, phrases: list[list[str]], idf: dict[str, float]) -> np.ndarray:
