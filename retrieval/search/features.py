@@ -42,7 +42,13 @@ from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
 from retrieval.index.substrings import FoldedTexts
 from retrieval.search.places import PassagePlaces
-from retrieval.search.question import DEFINITION_MARKER_RE, defines, question_phrases, standing_together
+from retrieval.search.question import (
+    DEFINITION_MARKER_RE,
+    PROXIMITY_GAP,
+    defines,
+    question_phrases,
+    standing_together,
+)
 from retrieval.text.segment import is_cjk, merge_terms
 
 
@@ -80,6 +86,8 @@ COVERAGE_FLOOR = 0.2  # under this coverage a candidate is no answer at any thre
 EXTRA_PER_DOCUMENT = 20  # best passages added as candidates from each named or best-matching document
 SEPARATOR = "\x00"  # between texts searched at once (a character no word holds)
 BEST_DOCUMENTS = 5  # documents (by whole-document BM25) whose best passages join the candidates
+# Every character `str.isspace` takes (none is past U+3000, the ideographic space).
+SPACES = np.array([code for code in range(0x3001) if chr(code).isspace()], dtype=np.uint32)
 
 
 @dataclass
@@ -249,10 +257,40 @@ class Spans(Texts):
         places = np.array(at, dtype=np.int64)
         return np.searchsorted(places, self.end - size, side="right") > np.searchsorted(places, self.begin)
 
+    def together(self, first: str, second: str) -> np.ndarray:
+        """For each span, whether `second` follows `first` in it, at most PROXIMITY_GAP
+        characters after (`standing_together` on the span's own text)."""
+        if any(first[:k] == first[-k:] for k in range(1, len(first))):  # its places may overlap: not
+            together = np.zeros(len(self), dtype=bool)  # all of them are the ones `find` steps through
+            for row in self.where((first, second)).tolist():
+                together[row] = standing_together(self.text(row), first, second)
+            return together
+        starts, following = self.whole.positions(first), self.whole.positions(second)
+        # The nearest place of `second` after each place of `first`, when near enough.
+        nearest = np.searchsorted(following, starts + len(first))
+        near = nearest < len(following)
+        starts, ends = starts[near], following[nearest[near]] + len(second)
+        near = ends - len(second) <= starts + len(first) + PROXIMITY_GAP
+        starts, ends = starts[near], ends[near]
+        if not len(starts):
+            return np.zeros(len(self), dtype=bool)
+        # The pairs' ends ascend with their starts: a span holds a pair when the first pair
+        # starting in it ends in it.
+        first_in = np.searchsorted(starts, self.begin)
+        return (first_in < len(starts)) & (ends[np.minimum(first_in, len(starts) - 1)] <= self.end)
+
     def after_spaces(self) -> np.ndarray:
         """For each span, whether nothing but spaces comes before it in its text."""
-        joined, pairs = self.whole.joined, zip(self.text_start.tolist(), self.begin.tolist(), strict=True)
-        return np.array([a == z or joined[a:z].isspace() for a, z in pairs], dtype=bool)
+        opening = self.begin == self.text_start
+        # Only a span whose text begins with a space can have nothing else before it.
+        later = np.flatnonzero(~opening)
+        later = later[np.isin(self.whole.codes[self.text_start[later]], SPACES)]
+        joined = self.whole.joined
+        for row, a, z in zip(
+            later.tolist(), self.text_start[later].tolist(), self.begin[later].tolist(), strict=True
+        ):
+            opening[row] = joined[a:z].isspace()
+        return opening
 
     def __len__(self) -> int:
         return len(self.begin)
@@ -401,23 +439,19 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     rows[:, COLUMN["opening"]] = total * texts.after_spaces()
     if query.commitment:
         rows[:, COLUMN["commitment"]] = [
-            total * engine.commitments.weight(passages[passage_id], query.stance)
-            for passage_id in mine.tolist()
+            total * engine.commitments.weight(passage, query.stance) for passage in passages.at(mine)
         ]
     text_features = np.array([COLUMN[name] for name in TEXT_FEATURES])
     values[np.ix_(kept, text_features)] = rows[:, text_features]
     return Candidates(ids, values, coverage, written)
 
 
-def proximity_idf(texts: Texts, phrases: list[list[str]], idf: dict[str, float]) -> np.ndarray:
+def proximity_idf(texts: Spans, phrases: list[list[str]], idf: dict[str, float]) -> np.ndarray:
     """For each text, the idf of the question's adjacent words that stand together in it."""
     found = np.zeros(len(texts))
     for phrase in phrases:
         for a, b in itertools.pairwise(phrase):
-            together = np.zeros(len(texts), dtype=bool)
-            for row in texts.where((a, b)).tolist():
-                together[row] = standing_together(texts.text(row), a, b)
-            found += np.where(together, min(idf[a], idf[b]), 0.0)
+            found += np.where(texts.together(a, b), min(idf[a], idf[b]), 0.0)
     return found
 
 
