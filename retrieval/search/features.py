@@ -86,8 +86,6 @@ COVERAGE_FLOOR = 0.2  # under this coverage a candidate is no answer at any thre
 EXTRA_PER_DOCUMENT = 20  # best passages added as candidates from each named or best-matching document
 SEPARATOR = "\x00"  # between texts searched at once (a character no word holds)
 BEST_DOCUMENTS = 5  # documents (by whole-document BM25) whose best passages join the candidates
-# Every character `str.isspace` takes (none is past U+3000, the ideographic space).
-SPACES = np.array([code for code in range(0x3001) if chr(code).isspace()], dtype=np.uint32)
 
 
 @dataclass
@@ -213,7 +211,11 @@ class Texts:
         """Every place in `joined` where a (non-empty) word starts, overlapping ones included, ascending."""
         if word not in self.at:
             codes, wanted = self.codes, np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
-            places = np.flatnonzero(codes[: len(codes) - len(wanted) + 1] == wanted[0])
+            if len(wanted) == 1:
+                places = np.flatnonzero(codes == wanted[0])
+            else:  # from the places of its first character, which words often share
+                places = self.positions(word[0])
+                places = places[: np.searchsorted(places, len(codes) - len(wanted), side="right")]
             for offset in range(1, len(wanted)):
                 places = places[codes[places + offset] == wanted[offset]]
             self.at[word] = places
@@ -282,9 +284,10 @@ class Spans(Texts):
     def after_spaces(self) -> np.ndarray:
         """For each span, whether nothing but spaces comes before it in its text."""
         opening = self.begin == self.text_start
-        # Only a span whose text begins with a space can have nothing else before it.
+        # Only a span whose text begins with a space (a character up to U+3000, the
+        # ideographic space) can have nothing else before it.
         later = np.flatnonzero(~opening)
-        later = later[np.isin(self.whole.codes[self.text_start[later]], SPACES)]
+        later = later[self.whole.codes[self.text_start[later]] <= 0x3000]
         joined = self.whole.joined
         for row, a, z in zip(
             later.tolist(), self.text_start[later].tolist(), self.begin[later].tolist(), strict=True
