@@ -157,8 +157,15 @@ class BM25Index:
     def top(self, terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """The ids and scores of the (at most) k best-scoring passages, best first, ties by
         lower id: exactly those of `scores`, without reading every posting (see retrieval.topk)."""
-        term_ids = [self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary]
-        return TopK(self.matrix, self.impacts, term_ids).search(k)
+        return self.searcher(terms).search(k)
+
+    def searcher(self, terms: Sequence[str]) -> TopK:
+        """A top-k search for the terms (`TopK.search`), which may sum every passage's score on the way."""
+        return TopK(
+            self.matrix,
+            self.impacts,
+            [self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary],
+        )
 
     def _column(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """The ascending passage ids holding a term and their weights (empty for a term the index lacks)."""

@@ -30,10 +30,11 @@ SMALL_INDEX = 50_000  # passages: up to this many, summing every posting is quic
 # A deep top k (DEEP_K or more: the ranking's 300 candidates) reads its long terms' impact lists
 # whole in its first round (at 1M passages, k = 300: p50 1.2 ms against 1.5 ms from FIRST_DEPTH);
 # over up to DENSE_INDEX passages, summing every posting into a vector over all passages is
-# quicker still once the postings are a 64th of the passages (at 100k passages, k = 300: 0.1–0.3 ms
-# against the rounds' 1.0–1.5 ms, and quicker than summing by passage from 1,500 postings on; at
-# 1M passages the vector alone costs more).
-DEEP_K, DENSE_INDEX, DENSE_SHARE = 100, 150_000, 64
+# quicker still once the postings are a 64th of the passages (k = 300, median: at 100k passages
+# 0.1–0.3 ms, and quicker than summing by passage from 1,500 postings on; at 200k passages 0.25 ms
+# against the rounds' 0.31 ms from 3k postings, 0.50 against 0.93 from 12k; at 1M passages the
+# vector is the slower at every size: 1.2 ms against 1.16 from 16k postings, 2.5 against 1.9 from 63k).
+DEEP_K, DENSE_INDEX, DENSE_SHARE = 100, 250_000, 64
 FEW_POSTINGS = 8_192  # postings: up to this many, too
 # MaxScore looks terms up (rather than summing their postings) while their largest weights
 # add up to less than this share of θ: any share below 1 is exact; at 1M passages 3/4 gave
@@ -98,6 +99,7 @@ class TopK:
         self.n_passages = matrix.shape[0]
         self.impacts = impacts
         self.terms = terms  # distinct term ids, in query order
+        self.scores: np.ndarray | None = None  # every passage's score, when the search summed them all
 
     def column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         begin, end = self.indptr[term], self.indptr[term + 1]
@@ -155,11 +157,19 @@ class TopK:
         rows = np.concatenate([self.column(term)[0] for term in self.terms])
         weights = np.concatenate([self.column(term)[1] for term in self.terms])
         if dense:
-            scores = np.bincount(rows, weights=weights, minlength=self.n_passages)
+            scores = self.scores = np.bincount(rows, weights=weights, minlength=self.n_passages)
             ids = np.flatnonzero(scores != 0)  # over a mask: several times quicker than over the floats
             return best_k(ids, scores[ids], k)
         passages, inverse = _group(rows)
         return best_k(passages, np.bincount(inverse, weights=weights, minlength=len(passages)), k)
+
+    def scores_in(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray | None:
+        """`BM25Index.scores_in` for the searched terms, from the scores the search summed (None
+        when it summed none)."""
+        if self.scores is None:
+            return None
+        ranges = zip(firsts.tolist(), lasts.tolist(), strict=True)
+        return np.concatenate([self.scores[first:last] for first, last in ranges])
 
     def single(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """One term: its best postings are its impact list, or its whole (short) column."""

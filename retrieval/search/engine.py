@@ -3,7 +3,6 @@ passages become hits with exact quotes and references."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import time
@@ -435,7 +434,7 @@ class SearchEngine:
         start, end = quote_span(document.text, paragraph, passage.start, passage.end)
         if (start, end) == (passage.start, passage.end):
             return passage
-        return dataclasses.replace(passage, start=start, end=end)
+        return Passage(passage.doc, passage.paragraph, start, end)
 
     def quote_text(self, passage_id: int) -> str:
         passage = self.quoted(self.passages[passage_id])

@@ -134,7 +134,8 @@ def build_document_index(parts: list[DocumentPassages]) -> BM25Index:
 def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.ndarray, np.ndarray]:
     """(passage ids, passage BM25): the `limit` best passages by BM25, widened by the best
     passages of each named document and of the best documents by whole-document BM25."""
-    ids, bm25 = engine.index.top(query.terms, limit)
+    search = engine.index.searcher(query.terms)
+    ids, bm25 = search.search(limit)
     documents = set(query.named)
     document_scores = query.document_scores = engine.document_index.scores(query.terms)
     if len(document_scores) > 1:
@@ -149,7 +150,9 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
     # A document's passages are one run of ids: only theirs are scored.
     docs = sorted(documents)
     firsts, lasts = engine.passages.document_ranges(docs)
-    every_scores = engine.index.scores_in(query.terms, firsts, lasts)
+    every_scores = search.scores_in(firsts, lasts)
+    if every_scores is None:
+        every_scores = engine.index.scores_in(query.terms, firsts, lasts)
     unnamed = (
         engine.index.scores_in(unnamed_terms, firsts, lasts)
         if naming and not query.named.isdisjoint(docs)
@@ -248,6 +251,17 @@ class Spans(Texts):
         self.text_start = whole.starts[rows]
         self.begin, self.end = self.text_start + start, self.text_start + end
         self.found = {}
+        self.bounds: dict[int, np.ndarray] = {}
+
+    def inside(self, places: np.ndarray, size: int) -> np.ndarray:
+        """For each span, whether one of these (ascending) places of a word of `size` characters
+        lies inside it."""
+        if not len(places):
+            return np.zeros(len(self), dtype=bool)
+        if size not in self.bounds:  # where a word of that size may start in each span: begin … end − size
+            self.bounds[size] = np.concatenate([self.begin, self.end - size + 1])
+        before = np.searchsorted(places, self.bounds[size])
+        return before[len(self) :] > before[: len(self)]
 
     def followed(self, word: str, pattern: re.Pattern[str]) -> np.ndarray:
         """For each span, whether `word` stands in it where `pattern` matches right after it (in
@@ -256,8 +270,7 @@ class Spans(Texts):
             return np.full(len(self), not word)
         joined, size = self.whole.joined, len(word)
         at = [place for place in self.whole.positions(word).tolist() if pattern.match(joined, place + size)]
-        places = np.array(at, dtype=np.int64)
-        return np.searchsorted(places, self.end - size, side="right") > np.searchsorted(places, self.begin)
+        return self.inside(np.array(at, dtype=np.int64), size)
 
     def together(self, first: str, second: str) -> np.ndarray:
         """For each span, whether `second` follows `first` in it, at most PROXIMITY_GAP
@@ -306,9 +319,7 @@ class Spans(Texts):
             if not word or SEPARATOR in word:
                 self.found[word] = np.full(len(self), not word)
             else:
-                at = self.whole.positions(word)
-                first = np.searchsorted(at, self.begin)
-                self.found[word] = np.searchsorted(at, self.end - len(word), side="right") > first
+                self.found[word] = self.inside(self.whole.positions(word), len(word))
         return self.found[word]
 
 

@@ -91,6 +91,11 @@ def test_contains(corpus: list[list[str]]) -> None:
         assert not index.contains(row, "unknown")
     missing = next(t for t in VOCABULARY if t not in corpus[3])
     assert not index.contains(3, missing)
+    terms = [*VOCABULARY[:8], missing, "unknown"]
+    rows = np.array([0, 3, 17, 59])
+    assert index.holding(terms, rows) == {
+        row: [t for t in terms if index.contains(row, t)] for row in rows.tolist()
+    }
 
 
 def test_empty_index() -> None:
@@ -194,3 +199,8 @@ def test_scores_at_some_passages_equal_the_full_scores(corpus: list[list[str]]) 
             index.scores_in(query, np.array([3, 10, 50]), np.array([7, 40, 50])),
             np.concatenate([full[3:7], full[10:40]]),
         )
+        search = index.searcher(query)
+        search.search(5)  # a small index: every passage summed (but for one term: its own list)
+        summed = search.scores_in(np.array([3, 10, 50]), np.array([7, 40, 50]))
+        assert (summed is None) == (len(query) < 2)
+        assert summed is None or np.array_equal(summed, np.concatenate([full[3:7], full[10:40]]))
