@@ -41,6 +41,9 @@ FEW_POSTINGS = 8_192  # postings: up to this many, too
 # p99 3.7–4.7 ms where 1/2 gave 4.8–6.7 ms and 1 gave 9.3 ms (same questions, same index).
 LOOKED_UP_SHARE = 0.75
 MARGIN = 1e-5  # relative slack on bounds summed in another order or precision than the scores
+# Over SAMPLED·k scores, the k-th best is first bounded from every 4th (about 4k then remain):
+# half the time of one partition of them all (13k scores, k = 300: 0.09 against 0.17 ms).
+SAMPLED = 16
 
 
 @dataclass
@@ -83,6 +86,10 @@ def _best_positions(weights: np.ndarray, count: int) -> np.ndarray:
 
 def best_k(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The k highest scores, best first, ties by lower id."""
+    if len(ids) > SAMPLED * k:  # the k-th of every 4th score is at most the k-th: keep what reaches it
+        sample = scores[::4]
+        keep = scores >= np.partition(sample, len(sample) - k)[len(sample) - k]
+        ids, scores = ids[keep], scores[keep]
     if len(ids) > k:
         kth = np.partition(scores, len(scores) - k)[len(scores) - k]
         keep = scores >= kth
