@@ -448,9 +448,10 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
             share = np.where(named_here, unnamed_share / max(len(unnamed_pairs), 1), share)
         rows[:, COLUMN["pairs"]] = total * share
     rows[:, COLUMN["opening"]] = total * texts.after_spaces()
-    if query.commitment:
-        rows[:, COLUMN["commitment"]] = [
-            total * engine.commitments.weight(passage, query.stance) for passage in passages.at(mine)
+    if query.commitment:  # 0 but in a paragraph holding a commitment or a result
+        holding = np.flatnonzero(engine.commitments.holding(passages.paragraph_keys(mine)))
+        rows[holding, COLUMN["commitment"]] = [
+            total * engine.commitments.weight(passage, query.stance) for passage in passages.at(mine[holding])
         ]
     text_features = np.array([COLUMN[name] for name in TEXT_FEATURES])
     values[np.ix_(kept, text_features)] = rows[:, text_features]
