@@ -16,9 +16,10 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
+import numpy as np
 import yaml
 
 from retrieval.commitments import elements
@@ -403,6 +404,19 @@ class CommitmentIndex:
                         (statement.start, statement.end, statement_stance(statement))
                     )
         return index
+
+    @cached_property
+    def paragraph_keys(self) -> np.ndarray:
+        """The paragraphs holding a commitment or a result, as sorted keys (document << 32) | number."""
+        return np.array(sorted((doc << 32) | number for doc, number in self.spans), dtype=np.int64)
+
+    def holding(self, keys: np.ndarray) -> np.ndarray:
+        """For each paragraph key (as `paragraph_keys`), whether the paragraph holds a commitment or a
+        result: the only passages `weight` does not give 0."""
+        known = self.paragraph_keys
+        if not len(known):
+            return np.zeros(len(keys), dtype=bool)
+        return known[np.minimum(np.searchsorted(known, keys), len(known) - 1)] == keys
 
     def weight(self, passage: Passage, stance: int = 0) -> float:
         """1 for a passage that opens with a sentence of the kind asked for, 0.5 for one that

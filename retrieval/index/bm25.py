@@ -157,8 +157,15 @@ class BM25Index:
     def top(self, terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """The ids and scores of the (at most) k best-scoring passages, best first, ties by
         lower id: exactly those of `scores`, without reading every posting (see retrieval.topk)."""
-        term_ids = [self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary]
-        return TopK(self.matrix, self.impacts, term_ids).search(k)
+        return self.searcher(terms).search(k)
+
+    def searcher(self, terms: Sequence[str]) -> TopK:
+        """A top-k search for the terms (`TopK.search`), which may sum every passage's score on the way."""
+        return TopK(
+            self.matrix,
+            self.impacts,
+            [self.vocabulary[t] for t in dict.fromkeys(terms) if t in self.vocabulary],
+        )
 
     def _column(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """The ascending passage ids holding a term and their weights (empty for a term the index lacks)."""
@@ -194,6 +201,20 @@ class BM25Index:
             at = _concatenated_ranges(found[:, 0], sizes)
             result[column[at] + np.repeat(offsets, sizes)] += weights[at].astype(np.float64)
         return result
+
+    def holding(self, terms: Sequence[str], rows: np.ndarray) -> dict[int, list[str]]:
+        """For each of the passages `rows`, the terms it holds (in the order of `terms`): `contains`
+        for many passages, one search of each term's postings."""
+        held = np.zeros((len(rows), len(terms)), dtype=bool)
+        for column, term in enumerate(terms):
+            postings, _ = self._column(term)
+            if len(postings):
+                at = np.minimum(np.searchsorted(postings, rows.astype(postings.dtype)), len(postings) - 1)
+                held[:, column] = postings[at] == rows
+        return {
+            row: [t for t, has in zip(terms, found, strict=True) if has]
+            for row, found in zip(rows.tolist(), held.tolist(), strict=True)
+        }
 
     def contains(self, passage: int, term: str) -> bool:
         term_id = self.vocabulary.get(term)

@@ -142,6 +142,11 @@ class PassageTable:
     def __len__(self) -> int:
         return len(self.doc)
 
+    def at(self, ids: np.ndarray) -> list[Passage]:
+        """`[self[i] for i in ids]`, quicker."""
+        columns = (column[ids].tolist() for column in (self.doc, self.paragraph, self.start, self.end))
+        return [Passage(*row) for row in zip(*columns, strict=True)]
+
     def __getitem__(self, index: int) -> Passage:
         return Passage(
             int(self.doc[index]), int(self.paragraph[index]), int(self.start[index]), int(self.end[index])

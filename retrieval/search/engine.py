@@ -3,7 +3,6 @@ passages become hits with exact quotes and references."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import time
@@ -215,12 +214,12 @@ class SearchEngine:
 
     def ask(self, question: str, top: int = 3, offset: int = 0) -> Answer:
         """The `top` best passages for a question, skipping the first `offset` ones."""
-        words = query_words(question)
-        answer = Answer(query=question, found=False, hits=[], terms=words)
-        if not words or not self.passages:
+        cut = query_words(question)
+        answer = Answer(query=question, found=False, hits=[], terms=cut)
+        if not cut or not self.passages:
             return answer
         folded_question = fold(question)
-        words = self.rejoined(folded_question, words)
+        words = self.rejoined(folded_question, cut)
         named, naming_words = self.names.named(question, words, self.distinctive)
         own = [w for w in words if w not in naming_words]
         content = words  # naming words widen the candidates but stay words of the question
@@ -259,7 +258,7 @@ class SearchEngine:
                 answer.unmatched = self.unmatched(
                     hits[offset],
                     [w for w in core if not (named_it and w in naming_words)],
-                    query_words(question),
+                    cut,
                 )
         answer.terms = unique(content + self.scoring_terms(content))
         answer.hits = hits[offset : offset + top]
@@ -340,13 +339,15 @@ class SearchEngine:
         kept = np.flatnonzero(candidates.coverage >= weights.min_coverage)
         order = kept[np.lexsort((ids[kept], -score[kept]))]
         ranked = ((float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order.tolist())
-        rows = {int(ids[i]): i for i in order[: wanted * 4].tolist()}  # the hits that show their parts
+        shown = order[: wanted * 4]  # the hits that show their parts
+        rows = dict(zip(ids[shown].tolist(), shown.tolist(), strict=True))
 
         def parts(passage_id: int) -> dict[str, float] | None:
             row = rows.get(passage_id)
             return None if row is None else score_parts(candidates, row, weights)
 
-        return self._non_overlapping(ranked, wanted, query.terms, parts=parts)
+        matched = self.index.holding(query.terms, ids[shown])
+        return self._non_overlapping(ranked, wanted, query.terms, parts=parts, matched=matched)
 
     def _part_hits(self, docs: set[int], part: int | Kind | None, words: list[str], wanted: int) -> list[Hit]:
         """Passages of named speeches (all of it, or one part: a section number, "opening" or
@@ -377,10 +378,11 @@ class SearchEngine:
         terms: list[str],
         relative: bool = True,
         parts: Callable[[int], dict[str, float] | None] | None = None,
+        matched: dict[int, list[str]] | None = None,
     ) -> list[Hit]:
         """Hits for (score, coverage, passage id) triples, best first: a window overlapping one
         already taken from its paragraph is skipped; with `relative`, so is anything scoring
-        under RELATIVE_FLOOR of the first."""
+        under RELATIVE_FLOOR of the first. `matched`: the terms some passages hold, known already."""
         chosen: list[Hit] = []
         taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for score, coverage, passage_id in ranked:
@@ -391,11 +393,10 @@ class SearchEngine:
             if any(passage.start < end and start < passage.end for start, end in spans):
                 continue
             spans.append((passage.start, passage.end))
-            matched = [t for t in terms if self.index.contains(passage_id, t)]
-            hit = self.hit(passage, score, coverage, matched)
-            if parts and (hit_parts := parts(passage_id)) is not None:
-                hit = dataclasses.replace(hit, score_parts=hit_parts)
-            chosen.append(hit)
+            held = (matched or {}).get(passage_id)
+            if held is None:
+                held = [t for t in terms if self.index.contains(passage_id, t)]
+            chosen.append(self.hit(passage, score, coverage, held, (parts and parts(passage_id)) or {}))
         return chosen
 
     def coverage_parts(self, words: list[str]) -> dict[str, tuple[tuple[str, ...], list[str]]]:
@@ -433,13 +434,20 @@ class SearchEngine:
         start, end = quote_span(document.text, paragraph, passage.start, passage.end)
         if (start, end) == (passage.start, passage.end):
             return passage
-        return dataclasses.replace(passage, start=start, end=end)
+        return Passage(passage.doc, passage.paragraph, start, end)
 
     def quote_text(self, passage_id: int) -> str:
         passage = self.quoted(self.passages[passage_id])
         return self.documents[passage.doc].text[passage.start : passage.end]
 
-    def hit(self, passage: Passage, score: float, coverage: float, matched: list[str]) -> Hit:
+    def hit(
+        self,
+        passage: Passage,
+        score: float,
+        coverage: float,
+        matched: list[str],
+        score_parts: dict[str, float] | None = None,
+    ) -> Hit:
         document = self.documents[passage.doc]
         paragraph = document.paragraphs[passage.paragraph - 1]
         section = document.section(paragraph.section)
@@ -475,4 +483,5 @@ class SearchEngine:
             ),
             matched_terms=tuple(matched),
             speaker=document.meta.speaker,
+            score_parts=score_parts or {},
         )

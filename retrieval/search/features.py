@@ -42,7 +42,13 @@ from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
 from retrieval.index.substrings import FoldedTexts
 from retrieval.search.places import PassagePlaces
-from retrieval.search.question import DEFINITION_MARKER_RE, defines, question_phrases, standing_together
+from retrieval.search.question import (
+    DEFINITION_MARKER_RE,
+    PROXIMITY_GAP,
+    defines,
+    question_phrases,
+    standing_together,
+)
 from retrieval.text.segment import is_cjk, merge_terms
 
 
@@ -108,6 +114,7 @@ class Candidates:
     ids: np.ndarray  # passage ids
     values: np.ndarray  # one row per passage, one column per name in FEATURES
     coverage: np.ndarray  # share of the question's idf mass found in each passage's paragraph
+    written: frozenset[str] = frozenset()  # words (and spellings) found in some candidate's paragraph
 
     def column(self, name: str) -> np.ndarray:
         return self.values[:, COLUMN[name]]
@@ -127,7 +134,8 @@ def build_document_index(parts: list[DocumentPassages]) -> BM25Index:
 def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.ndarray, np.ndarray]:
     """(passage ids, passage BM25): the `limit` best passages by BM25, widened by the best
     passages of each named document and of the best documents by whole-document BM25."""
-    ids, bm25 = engine.index.top(query.terms, limit)
+    search = engine.index.searcher(query.terms)
+    ids, bm25 = search.search(limit)
     documents = set(query.named)
     document_scores = query.document_scores = engine.document_index.scores(query.terms)
     if len(document_scores) > 1:
@@ -142,7 +150,9 @@ def candidate_ids(engine: SearchEngine, query: Query, limit: int) -> tuple[np.nd
     # A document's passages are one run of ids: only theirs are scored.
     docs = sorted(documents)
     firsts, lasts = engine.passages.document_ranges(docs)
-    every_scores = engine.index.scores_in(query.terms, firsts, lasts)
+    every_scores = search.scores_in(firsts, lasts)
+    if every_scores is None:
+        every_scores = engine.index.scores_in(query.terms, firsts, lasts)
     unnamed = (
         engine.index.scores_in(unnamed_terms, firsts, lasts)
         if naming and not query.named.isdisjoint(docs)
@@ -204,7 +214,11 @@ class Texts:
         """Every place in `joined` where a (non-empty) word starts, overlapping ones included, ascending."""
         if word not in self.at:
             codes, wanted = self.codes, np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
-            places = np.flatnonzero(codes[: len(codes) - len(wanted) + 1] == wanted[0])
+            if len(wanted) == 1:
+                places = np.flatnonzero(codes == wanted[0])
+            else:  # from the places of its first character, which words often share
+                places = self.positions(word[0])
+                places = places[: np.searchsorted(places, len(codes) - len(wanted), side="right")]
             for offset in range(1, len(wanted)):
                 places = places[codes[places + offset] == wanted[offset]]
             self.at[word] = places
@@ -237,6 +251,17 @@ class Spans(Texts):
         self.text_start = whole.starts[rows]
         self.begin, self.end = self.text_start + start, self.text_start + end
         self.found = {}
+        self.bounds: dict[int, np.ndarray] = {}
+
+    def inside(self, places: np.ndarray, size: int) -> np.ndarray:
+        """For each span, whether one of these (ascending) places of a word of `size` characters
+        lies inside it."""
+        if not len(places):
+            return np.zeros(len(self), dtype=bool)
+        if size not in self.bounds:  # where a word of that size may start in each span: begin … end − size
+            self.bounds[size] = np.concatenate([self.begin, self.end - size + 1])
+        before = np.searchsorted(places, self.bounds[size])
+        return before[len(self) :] > before[: len(self)]
 
     def followed(self, word: str, pattern: re.Pattern[str]) -> np.ndarray:
         """For each span, whether `word` stands in it where `pattern` matches right after it (in
@@ -245,13 +270,43 @@ class Spans(Texts):
             return np.full(len(self), not word)
         joined, size = self.whole.joined, len(word)
         at = [place for place in self.whole.positions(word).tolist() if pattern.match(joined, place + size)]
-        places = np.array(at, dtype=np.int64)
-        return np.searchsorted(places, self.end - size, side="right") > np.searchsorted(places, self.begin)
+        return self.inside(np.array(at, dtype=np.int64), size)
+
+    def together(self, first: str, second: str) -> np.ndarray:
+        """For each span, whether `second` follows `first` in it, at most PROXIMITY_GAP
+        characters after (`standing_together` on the span's own text)."""
+        if any(first[:k] == first[-k:] for k in range(1, len(first))):  # its places may overlap: not
+            together = np.zeros(len(self), dtype=bool)  # all of them are the ones `find` steps through
+            for row in self.where((first, second)).tolist():
+                together[row] = standing_together(self.text(row), first, second)
+            return together
+        starts, following = self.whole.positions(first), self.whole.positions(second)
+        # The nearest place of `second` after each place of `first`, when near enough.
+        nearest = np.searchsorted(following, starts + len(first))
+        near = nearest < len(following)
+        starts, ends = starts[near], following[nearest[near]] + len(second)
+        near = ends - len(second) <= starts + len(first) + PROXIMITY_GAP
+        starts, ends = starts[near], ends[near]
+        if not len(starts):
+            return np.zeros(len(self), dtype=bool)
+        # The pairs' ends ascend with their starts: a span holds a pair when the first pair
+        # starting in it ends in it.
+        first_in = np.searchsorted(starts, self.begin)
+        return (first_in < len(starts)) & (ends[np.minimum(first_in, len(starts) - 1)] <= self.end)
 
     def after_spaces(self) -> np.ndarray:
         """For each span, whether nothing but spaces comes before it in its text."""
-        joined, pairs = self.whole.joined, zip(self.text_start.tolist(), self.begin.tolist(), strict=True)
-        return np.array([a == z or joined[a:z].isspace() for a, z in pairs], dtype=bool)
+        opening = self.begin == self.text_start
+        # Only a span whose text begins with a space (a character up to U+3000, the
+        # ideographic space) can have nothing else before it.
+        later = np.flatnonzero(~opening)
+        later = later[self.whole.codes[self.text_start[later]] <= 0x3000]
+        joined = self.whole.joined
+        for row, a, z in zip(
+            later.tolist(), self.text_start[later].tolist(), self.begin[later].tolist(), strict=True
+        ):
+            opening[row] = joined[a:z].isspace()
+        return opening
 
     def __len__(self) -> int:
         return len(self.begin)
@@ -264,20 +319,15 @@ class Spans(Texts):
             if not word or SEPARATOR in word:
                 self.found[word] = np.full(len(self), not word)
             else:
-                at = self.whole.positions(word)
-                first = np.searchsorted(at, self.begin)
-                self.found[word] = np.searchsorted(at, self.end - len(word), side="right") > first
+                self.found[word] = self.inside(self.whole.positions(word), len(word))
         return self.found[word]
 
 
 def containing(texts: list[str], words: Sequence[str]) -> np.ndarray:
-    """For each text (a row) and word (a column), whether the word occurs in the text (as
-    `word in text`): each word searched for once in all the texts joined, not text by text."""
-    joined = Texts(texts)
-    found = np.zeros((len(texts), len(words)), dtype=bool)
-    for column, word in enumerate(words):
-        found[:, column] = joined.has(word)
-    return found
+    """For each text (a row) and word (a column), whether the word occurs in the text (`word in
+    text`): for a few short texts (the candidates' headings) quicker than searching them joined."""
+    found = (word in text for text in texts for word in words)
+    return np.fromiter(found, dtype=bool, count=len(texts) * len(words)).reshape(len(texts), len(words))
 
 
 def candidate_paragraphs(engine: SearchEngine, ids: np.ndarray) -> tuple[Texts, np.ndarray, np.ndarray]:
@@ -340,10 +390,11 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     parts = engine.coverage_parts(query.words)
     paragraphs, paragraph_docs, paragraph_of = candidate_paragraphs(engine, ids)
     coverage = paragraph_coverage(query, paragraphs, paragraph_docs, parts)[paragraph_of] / total
+    written = frozenset(word for word, found in paragraphs.found.items() if found.any())
     # Under the floor a candidate is never an answer: its text features are not worth computing.
     kept = np.flatnonzero(coverage >= COVERAGE_FLOOR)
     if not len(kept):
-        return Candidates(ids, values, coverage)
+        return Candidates(ids, values, coverage, written)
     passages = engine.passages
     mine = ids[kept]
     # A window lies in its paragraph: its words are found among the paragraph's.
@@ -397,25 +448,22 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
             share = np.where(named_here, unnamed_share / max(len(unnamed_pairs), 1), share)
         rows[:, COLUMN["pairs"]] = total * share
     rows[:, COLUMN["opening"]] = total * texts.after_spaces()
-    if query.commitment:
-        rows[:, COLUMN["commitment"]] = [
-            total * engine.commitments.weight(passages[passage_id], query.stance)
-            for passage_id in mine.tolist()
+    if query.commitment:  # 0 but in a paragraph holding a commitment or a result
+        holding = np.flatnonzero(engine.commitments.holding(passages.paragraph_keys(mine)))
+        rows[holding, COLUMN["commitment"]] = [
+            total * engine.commitments.weight(passage, query.stance) for passage in passages.at(mine[holding])
         ]
     text_features = np.array([COLUMN[name] for name in TEXT_FEATURES])
     values[np.ix_(kept, text_features)] = rows[:, text_features]
-    return Candidates(ids, values, coverage)
+    return Candidates(ids, values, coverage, written)
 
 
-def proximity_idf(texts: Texts, phrases: list[list[str]], idf: dict[str, float]) -> np.ndarray:
+def proximity_idf(texts: Spans, phrases: list[list[str]], idf: dict[str, float]) -> np.ndarray:
     """For each text, the idf of the question's adjacent words that stand together in it."""
     found = np.zeros(len(texts))
     for phrase in phrases:
         for a, b in itertools.pairwise(phrase):
-            together = np.zeros(len(texts), dtype=bool)
-            for row in texts.where((a, b)).tolist():
-                together[row] = standing_together(texts.text(row), a, b)
-            found += np.where(together, min(idf[a], idf[b]), 0.0)
+            found += np.where(texts.together(a, b), min(idf[a], idf[b]), 0.0)
     return found
 
 

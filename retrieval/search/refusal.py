@@ -134,9 +134,13 @@ def question_features(engine: Corpus, query: Query, candidates: Candidates) -> n
     start, end = engine.places.paragraph_start[best], engine.places.paragraph_end[best]
     paragraph = engine.folded.span(int(engine.passages.doc[best]), int(start), int(end))
     absent = single = found = 0.0
+
+    def in_corpus(text: str) -> bool:  # what a candidate's paragraph writes is in the corpus
+        return text in candidates.written or engine.in_corpus(text)
+
     for word, (forms, pieces) in engine.coverage_parts(query.words).items():
-        if not any(engine.in_corpus(form) for form in forms) and not (
-            pieces and all(any(engine.in_corpus(f) for f in written_forms(piece)) for piece in pieces)
+        if not any(in_corpus(form) for form in forms) and not (
+            pieces and all(any(in_corpus(f) for f in written_forms(piece)) for piece in pieces)
         ):
             absent += query.idf[word]
         elif len(word) == 1:

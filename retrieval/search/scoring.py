@@ -94,12 +94,13 @@ def scores(candidates: Candidates, weights: Weights) -> np.ndarray:
 
 def score_parts(candidates: Candidates, row: int, weights: Weights) -> dict[str, float]:
     """What each feature adds to one candidate's score (coverage × weight × value), and its coverage."""
-    vector = weights.vector()
     coverage = float(candidates.coverage[row])
     parts = {
-        name: round(float(coverage * vector[i] * candidates.values[row, i]), 4)
-        for i, name in enumerate(FEATURES)
-        if vector[i] and candidates.values[row, i]
+        name: round(coverage * weight * value, 4)
+        for name, weight, value in zip(
+            FEATURES, weights.vector().tolist(), candidates.values[row].tolist(), strict=True
+        )
+        if weight and value
     }
     return {**parts, "coverage": round(coverage, 4)}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import opencc
@@ -36,10 +37,18 @@ _FOLD = _fold_table()
 _FOLD_ARRAY = np.arange(0x10000, dtype=np.uint32)
 _FOLD_ARRAY[list(_FOLD)] = [ord(c) for c in _FOLD.values()]
 _PUNCTUATION_RE = re.compile(r"[\W_]+")
+SHORT_TEXT = 64  # characters: a question or a title, which several stages fold again (kept folded)
 
 
 def fold(text: str) -> str:
     """Full-width → half-width, case-fold, traditional → simplified; same length as `text`."""
+    if len(text) <= SHORT_TEXT:
+        return _fold_short(text)
+    return _simplified(text.translate(_FOLD))
+
+
+@lru_cache(maxsize=4096)
+def _fold_short(text: str) -> str:
     return _simplified(text.translate(_FOLD))
 
 

@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from retrieval.text.normalize import code_points_of, fold, is_punctuation_or_spa
 _lock = threading.Lock()
 # jieba-rs keeps 2011-2020 and pm_2.5 whole where jieba splits them: split them the same way.
 JOINED_RUN_RE = re.compile(r"[-_/]")
+WORD_CACHE = 65_536  # words whose sub-words and dictionary status are kept once cut
 
 
 @cache
@@ -109,6 +110,7 @@ def _segmenters() -> tuple[Cut, Cut, Cut]:
     )
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def in_dictionary(word: str) -> bool:
     """Whether a word is one of the segmenter's dictionary words, not a guess of its
     hidden Markov model (which glues unknown characters together: 党为, 于新)."""
@@ -299,4 +301,9 @@ def query_words(question: str) -> list[str]:
 
 def sub_words(word: str) -> list[str]:
     """The dictionary sub-words of a word (2 characters or more), for words the index lacks."""
-    return [w for w in _cut(word, for_search=True) if w != word and len(w) > 1 and is_content_word(w)]
+    return list(_sub_words(word))
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def _sub_words(word: str) -> tuple[str, ...]:
+    return tuple(w for w in _cut(word, for_search=True) if w != word and len(w) > 1 and is_content_word(w))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -468,3 +469,15 @@ def test_terminal_listing_grouped_by_part_with_kinds(engine):
     text = commitments_text(engine, engine.documents[0])
     assert text.index("第二部分「立即行动，行动改变XX」") < text.index("第六部分「坚定信念，始终廉洁从政」")
     assert "频次：每周一下午、周三" in text and "[要求]" in text and "[期限·今年]" in text
+
+
+def test_only_paragraphs_holding_a_statement_weigh(engine):
+    index, passages = engine.commitments, engine.passages
+    ids = np.arange(len(passages))
+    holding = index.holding(passages.paragraph_keys(ids))
+    assert holding.any() and not holding.all()
+    for passage_id, held in zip(ids.tolist(), holding.tolist(), strict=True):
+        passage = passages[passage_id]
+        assert held == ((passage.doc, passage.paragraph) in index.spans)
+        if not held:
+            assert index.weight(passage, 1) == index.weight(passage, -1) == index.weight(passage) == 0.0

@@ -301,6 +301,10 @@ def test_spans_find_what_in_finds_in_their_own_text() -> None:
             "甲\x00乙",
         ]:
             assert spans.has(word).tolist() == [word in text for text in own], word
+        for first, second in itertools.product(["甲", "甲乙", "甲甲", "乙甲乙"], ["乙", "甲", "丙乙"]):
+            assert spans.together(first, second).tolist() == [
+                standing_together(text, first, second) for text in own
+            ], (first, second)
         marker = re.compile("乙|丙丙")
         for word in ("甲", "乙", "甲乙"):
             assert spans.followed(word, marker).tolist() == [
@@ -313,3 +317,7 @@ def test_spans_find_what_in_finds_in_their_own_text() -> None:
         assert spans.after_spaces().tolist() == [
             not texts[row][:a].strip() for row, (a, _) in zip(rows.tolist(), bounds, strict=True)
         ]
+    # `find` steps over the second 甲甲 (it overlaps the first), and so does the feature
+    text = "甲甲甲丙丙乙"
+    spans = Spans(Texts([text]), np.array([0]), np.array([0]), np.array([len(text)]))
+    assert spans.together("甲甲", "乙").tolist() == [standing_together(text, "甲甲", "乙")] == [False]

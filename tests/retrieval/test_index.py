@@ -91,6 +91,11 @@ def test_contains(corpus: list[list[str]]) -> None:
         assert not index.contains(row, "unknown")
     missing = next(t for t in VOCABULARY if t not in corpus[3])
     assert not index.contains(3, missing)
+    terms = [*VOCABULARY[:8], missing, "unknown"]
+    rows = np.array([0, 3, 17, 59])
+    assert index.holding(terms, rows) == {
+        row: [t for t in terms if index.contains(row, t)] for row in rows.tolist()
+    }
 
 
 def test_empty_index() -> None:
@@ -194,3 +199,19 @@ def test_scores_at_some_passages_equal_the_full_scores(corpus: list[list[str]]) 
             index.scores_in(query, np.array([3, 10, 50]), np.array([7, 40, 50])),
             np.concatenate([full[3:7], full[10:40]]),
         )
+        search = index.searcher(query)
+        search.search(5)  # a small index: every passage summed (but for one term: its own list)
+        summed = search.scores_in(np.array([3, 10, 50]), np.array([7, 40, 50]))
+        assert (summed is None) == (len(query) < 2)
+        assert summed is None or np.array_equal(summed, np.concatenate([full[3:7], full[10:40]]))
+
+
+def test_best_k_keeps_the_k_best_ties_by_lower_id() -> None:
+    rng = np.random.default_rng(6)
+    for size, k in [(10, 3), (1000, 5), (5000, 300), (20, 1)]:
+        scores = rng.integers(0, 40, size).astype(np.float64)  # many ties
+        ids = np.sort(rng.choice(10 * size, size, replace=False))
+        order = sorted(range(size), key=lambda i: (-scores[i], ids[i]))[:k]
+        best_ids, best_scores = topk.best_k(ids, scores, k)
+        assert best_ids.tolist() == ids[order].tolist()
+        assert best_scores.tolist() == scores[order].tolist()
