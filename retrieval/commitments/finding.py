@@ -26,6 +26,7 @@ from retrieval.commitments import elements
 from retrieval.corpus.document import CLOSING, OPENING, Document, Paragraph
 from retrieval.data_files import data_text
 from retrieval.index.passages import Passage
+from retrieval.index.sorted_arrays import find_sorted
 from retrieval.text.normalize import fold
 
 FIELDS = ("how_often", "how_much", "when", "who")  # checkable elements, in the order shown
@@ -413,10 +414,7 @@ class CommitmentIndex:
     def holding(self, keys: np.ndarray) -> np.ndarray:
         """For each paragraph key (as `paragraph_keys`), whether the paragraph holds a commitment or a
         result: the only passages `weight` does not give 0."""
-        known = self.paragraph_keys
-        if not len(known):
-            return np.zeros(len(keys), dtype=bool)
-        return known[np.minimum(np.searchsorted(known, keys), len(known) - 1)] == keys
+        return find_sorted(self.paragraph_keys, keys)[1]
 
     def weight(self, passage: Passage, stance: int = 0) -> float:
         """1 for a passage that opens with a sentence of the kind asked for, 0.5 for one that

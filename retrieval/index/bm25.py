@@ -25,6 +25,7 @@ import numpy as np
 from scipy import sparse
 
 from retrieval.index.passages import DocumentPassages
+from retrieval.index.sorted_arrays import find_sorted
 from retrieval.index.topk import Impacts, TopK
 from retrieval.text.segment import merge_terms
 
@@ -183,8 +184,8 @@ class BM25Index:
             column, weights = self._column(term)
             if not len(column):
                 continue
-            at = np.minimum(np.searchsorted(column, rows.astype(column.dtype)), len(column) - 1)
-            result += np.where(column[at] == rows, weights[at].astype(np.float64), 0.0)
+            at, held = find_sorted(column, rows)
+            result += np.where(held, weights[at].astype(np.float64), 0.0)
         return result
 
     def scores_in(self, terms: Sequence[str], firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
@@ -207,10 +208,7 @@ class BM25Index:
         for many passages, one search of each term's postings."""
         held = np.zeros((len(rows), len(terms)), dtype=bool)
         for column, term in enumerate(terms):
-            postings, _ = self._column(term)
-            if len(postings):
-                at = np.minimum(np.searchsorted(postings, rows.astype(postings.dtype)), len(postings) - 1)
-                held[:, column] = postings[at] == rows
+            held[:, column] = find_sorted(self._column(term)[0], rows)[1]
         return {
             row: [t for t, has in zip(terms, found, strict=True) if has]
             for row, found in zip(rows.tolist(), held.tolist(), strict=True)

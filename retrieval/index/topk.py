@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from retrieval.index.sorted_arrays import find_sorted
+
 FIRST_DEPTH = 512  # postings per term read in the first round; shorter lists are read whole
 IMPACT_DEPTH = 4096  # postings per term kept in weight order (the deepest round)
 SMALL_INDEX = 50_000  # passages: up to this many, summing every posting is quickest
@@ -122,12 +124,10 @@ class TopK:
             column[rows] = weights
             return column[passages].astype(np.float64)
         if len(rows) < len(passages):  # search the shorter list in the longer one
-            where = np.minimum(np.searchsorted(passages, rows.astype(passages.dtype)), len(passages) - 1)
-            hit = passages[where] == rows
+            where, hit = find_sorted(passages, rows)
             found[where[hit]] = weights[hit]
         else:
-            where = np.minimum(np.searchsorted(rows, passages.astype(rows.dtype)), len(rows) - 1)
-            hit = rows[where] == passages
+            where, hit = find_sorted(rows, passages)
             found[hit] = weights[where[hit]]
         return found
 

@@ -11,6 +11,7 @@ from rank_bm25 import BM25Okapi
 
 from retrieval.index import topk
 from retrieval.index.bm25 import K1, B, BM25Index
+from retrieval.index.sorted_arrays import find_sorted
 
 VOCABULARY = [f"w{i}" for i in range(40)] + ["的", "发展"]
 
@@ -215,3 +216,10 @@ def test_best_k_keeps_the_k_best_ties_by_lower_id() -> None:
         best_ids, best_scores = topk.best_k(ids, scores, k)
         assert best_ids.tolist() == ids[order].tolist()
         assert best_scores.tolist() == scores[order].tolist()
+
+
+def test_values_are_found_in_a_sorted_array_with_their_places() -> None:
+    where, found = find_sorted(np.array([2, 5, 9], dtype=np.int32), np.array([5, 1, 9, 12], dtype=np.int64))
+    assert found.tolist() == [True, False, True, False]
+    assert where[found].tolist() == [1, 2]
+    assert find_sorted(np.array([], dtype=np.int32), np.array([3]))[1].tolist() == [False]
