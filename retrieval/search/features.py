@@ -230,9 +230,14 @@ class Texts:
             if not word or SEPARATOR in word:
                 self.found[word] = np.full(len(self), not word)
             else:
-                found = self.found[word] = np.zeros(len(self), dtype=bool)
-                found[np.searchsorted(self.starts, self.positions(word), side="right") - 1] = True
+                self.found[word] = self.holding(word)
         return self.found[word]
+
+    def holding(self, word: str) -> np.ndarray:
+        """For each text, whether a (non-empty) word without SEPARATOR starts in it."""
+        found = np.zeros(len(self), dtype=bool)
+        found[np.searchsorted(self.starts, self.positions(word), side="right") - 1] = True
+        return found
 
     def where(self, forms: Sequence[str]) -> np.ndarray:
         """The rows whose text holds every form (the only ones a pattern of them can match)."""
@@ -314,13 +319,8 @@ class Spans(Texts):
     def text(self, row: int) -> str:
         return self.whole.joined[self.begin[row] : self.end[row]]
 
-    def has(self, word: str) -> np.ndarray:
-        if word not in self.found:
-            if not word or SEPARATOR in word:
-                self.found[word] = np.full(len(self), not word)
-            else:
-                self.found[word] = self.inside(self.whole.positions(word), len(word))
-        return self.found[word]
+    def holding(self, word: str) -> np.ndarray:
+        return self.inside(self.whole.positions(word), len(word))
 
 
 def containing(texts: list[str], words: Sequence[str]) -> np.ndarray:
