@@ -6,25 +6,23 @@ features describe the question against the corpus, most of them a share of the q
 mass (as ranking weighs its words), so that a weight means the same on any corpus:
 
 - coverage: the largest share found in one candidate's paragraph (retrieval.search.features);
-- absent: the share in words the corpus never writes, in any spelling nor by all of their
-  sub-words (减肥, 蓝屏, 狗狗; not 每星期, whose 星期 the corpus writes as 周): what
-  the question is about is not there, whatever else matched;
+- absent: the share in dictionary words the corpus never writes, in any spelling nor by all
+  of their sub-words (减肥, 红烧肉, 狗狗; not 每星期, whose 星期 the corpus writes as 周): what
+  the question is about is not there, whatever else matched. Not the segmenter's guesses
+  (朱巴河階都有 cut 朱巴河|阶都|有): a word glued across a boundary is no thing of its own;
 - single: the share in words of one character the corpus does write (钱, 毛, 炒, 猫): one
   character is found in many unrelated words, so finding it says little;
-- found: how many of the question's words of two characters or more the best paragraph (the
-  highest coverage) writes, in any spelling. A count, not a share: a long encyclopaedia
-  question with a third of its mass found has found several words together, an everyday
-  question of three words with the same share one (草莓什么时候成熟: 成熟 only);
 - untyped: 1 when the question asks for a kind of answer with a recognisable form (a distance,
   a date, a price: data/answer_types.yaml) that none of its best passages writes (地球到月球有多远
   against a passage on lunar exploration without a distance), else 0. The passage, not its
   paragraph: the answer is what the quote must show, and a report's paragraph writes some sum of
   money or date almost always;
-- spread: how many paragraphs the best candidates (SPREAD_PASSAGES of them, by coverage) come
-  from. A question the corpus answers finds its words together, and its best passages gather in
-  a paragraph or a few; one that shares a word or two with the corpus by chance finds them
-  wherever they are said (最近有什么好看的电视剧: the ten best from six paragraphs of six
-  reports). A count, like `found`.
+- density: how often the document of the best paragraph (the highest coverage) writes the
+  question's words of two characters or more that this paragraph writes, in any spelling, per
+  thousand characters of the document: log((1 + times) / (1 + thousands)). A document about
+  what is asked comes back to it (an article on 东关街 names it throughout); a chance match is
+  a word said once in passing in a long report (红烧肉怎么做才好吃: 好吃, once in a report of
+  30,000 characters).
 
 It is asked only when some candidate reaches the ranking's `min_coverage`: it refuses more
 questions, never fewer. The probability that the question is answerable is a logistic function of the features,
@@ -46,13 +44,12 @@ import yaml
 from retrieval.data_files import DATA_DIR
 from retrieval.search.features import Candidates, Query, SearchEngine
 from retrieval.search.scoring import fitted_yaml, read_fitted
-from retrieval.text.segment import written_forms
+from retrieval.text.segment import in_dictionary, written_forms
 
-REFUSAL_FEATURES = ("coverage", "absent", "single", "found", "untyped", "spread")
+REFUSAL_FEATURES = ("coverage", "absent", "single", "untyped", "density")
 ANSWER_TYPES_FILE = DATA_DIR / "answer_types.yaml"
 BEST_PASSAGES = 3  # the passages of highest coverage an answer of the asked kind is looked for in
 REFUSAL_FILE = DATA_DIR / "refusal.yaml"
-SPREAD_PASSAGES = 10  # the best candidates whose paragraphs `spread` counts
 
 
 @dataclass(frozen=True)
@@ -128,12 +125,14 @@ def question_features(engine: Corpus, query: Query, candidates: Candidates) -> n
     """The refusal features (REFUSAL_FEATURES) of a question and its candidates."""
     total = query.total_idf
     if not len(candidates.ids) or total <= 0:
-        return np.array([0.0, 1.0, 0.0, 0.0, 0.0, 0.0])
+        return np.array([0.0, 1.0, 0.0, 0.0, 0.0])
     ranked = best_first(candidates)
     best = int(ranked[0])
     start, end = engine.places.paragraph_start[best], engine.places.paragraph_end[best]
-    paragraph = engine.folded.span(int(engine.passages.doc[best]), int(start), int(end))
-    absent = single = found = 0.0
+    doc = int(engine.passages.doc[best])
+    paragraph = engine.folded.span(doc, int(start), int(end))
+    document = engine.folded.item(doc)
+    absent = single = times = 0.0
 
     def in_corpus(text: str) -> bool:  # what a candidate's paragraph writes is in the corpus
         return text in candidates.written or engine.in_corpus(text)
@@ -142,14 +141,14 @@ def question_features(engine: Corpus, query: Query, candidates: Candidates) -> n
         if not any(in_corpus(form) for form in forms) and not (
             pieces and all(any(in_corpus(f) for f in written_forms(piece)) for piece in pieces)
         ):
-            absent += query.idf[word]
+            absent += query.idf[word] if in_dictionary(word) else 0.0
         elif len(word) == 1:
             single += query.idf[word]
         elif any(form in paragraph for form in forms):
-            found += 1
+            times += sum(document.count(form) for form in forms)
     coverage = float(candidates.coverage.max())
-    spread = len(np.unique(engine.passages.paragraph_keys(ranked[:SPREAD_PASSAGES])))
-    return np.array([coverage, absent / total, single / total, found, untyped(engine, query, ranked), spread])
+    density = np.log((1 + times) / (1 + len(document) / 1000))
+    return np.array([coverage, absent / total, single / total, untyped(engine, query, ranked), density])
 
 
 def refuses(engine: Corpus, query: Query, candidates: Candidates) -> bool:

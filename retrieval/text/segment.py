@@ -292,10 +292,24 @@ def asked_word(word: str) -> str:
     return rest if len(rest) > 1 and in_dictionary(rest) else word
 
 
+ASPECT_PARTICLES = "了着过"
+
+
+def without_particle(word: str) -> str:
+    """A word the dictionary lacks that ends in an aspect particle, without it: the segmenter's
+    guess glued the particle to a verb (提了 → 提, 签了 → 签, 谈着 → 谈); any other word as it is."""
+    if len(word) > 1 and word[-1] in ASPECT_PARTICLES and is_cjk(word[0]) and not in_dictionary(word):
+        return word[:-1]
+    return word
+
+
 def query_words(question: str) -> list[str]:
-    """A question's words (jieba's precise mode), without punctuation, stop words and
-    interrogatives (the word they ask about kept: 几世纪 → 世纪), each once."""
-    words = (asked_word(w) for w in _cut(fold(question), for_search=False) if is_content_word(w))
+    """A question's words (jieba's precise mode), without punctuation, stop words,
+    interrogatives (the word they ask about kept: 几世纪 → 世纪) and aspect particles glued to
+    a verb (提了 → 提), each once."""
+    words = (
+        without_particle(asked_word(w)) for w in _cut(fold(question), for_search=False) if is_content_word(w)
+    )
     return list(dict.fromkeys(w for w in words if w and is_content_word(w)))
 
 

@@ -51,7 +51,8 @@ def test_ask_explain_prints_each_feature_and_its_contribution(capsys):
     assert code == 0
     explained = out.split("」\n\n", 1)[1]
     question_level, explained = explained.split("\n\n", 1)
-    assert question_level.startswith("answerable: P ") and "found 2.00" in question_level  # 提升, 效能
+    assert question_level.startswith("answerable: P ") and "coverage 1.00" in question_level
+    assert "absent 0.00" in question_level and "density " in question_level
     assert explained.startswith("1. 《在市长办公会议上的讲话》第二部分")
     assert "coverage 1.000" in explained
     assert any(

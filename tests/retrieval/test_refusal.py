@@ -26,6 +26,7 @@ TEXTS = {
     "乙": "城市的街道很干净，汽车很少。",
     "丙": FILLER,
     "丁": "从码头到海边有二十公里。",
+    "戊": "铁路连着铁路，铁路旁边还是铁路。",
 }
 
 
@@ -45,15 +46,19 @@ def features(engine: SearchEngine, question: str) -> dict[str, float]:
 
 def test_the_features_are_shares_of_the_question_idf_mass(engine: SearchEngine) -> None:
     whole = features(engine, "美丽城市")
+    first = engine.folded.item(engine.by_id["甲"])  # writes 美丽城市 (乙 城市 only): 2 times
+    density = np.log(3 / (1 + len(first) / 1000))
     assert whole == pytest.approx(
-        {"coverage": 1.0, "absent": 0.0, "single": 0.0, "found": 2, "untyped": 0.0, "spread": 2}
-    )  # 甲 writes 美丽城市, 乙 城市
+        {"coverage": 1.0, "absent": 0.0, "single": 0.0, "untyped": 0.0, "density": density}
+    )
     idf = engine.index.term_idf
     dogs = features(engine, "美丽城市狗狗")  # 狗狗: nowhere in the corpus
     absent = idf("狗狗") / (idf("美丽") + idf("城市") + idf("狗狗"))
     assert dogs["absent"] == pytest.approx(absent)
     assert dogs["coverage"] == pytest.approx(1 - absent)
-    assert dogs["found"] == 2  # 美丽, 城市
+    assert dogs["density"] == pytest.approx(density)  # 美丽, 城市 as before
+    guessed = features(engine, "美丽城市阶都")  # 阶都: no word, a guess of the segmenter's
+    assert guessed["absent"] == 0.0 and guessed["coverage"] < 1.0
     car = features(engine, "美丽城市的车")  # 车: one character, written in 汽车
     assert car["single"] == pytest.approx(idf("车") / (idf("美丽") + idf("城市") + idf("车")))
     assert car["absent"] == 0.0
@@ -65,11 +70,10 @@ CASES = [
     pytest.param("coverage", "美丽城市", "美丽城市学生", id="coverage"),
     pytest.param("absent", "美丽城市汽车", "美丽城市狗狗", id="absent"),
     pytest.param("single", "美丽城市汽车", "美丽城市的车", id="single"),
-    pytest.param("found", "美丽城市", "城市", id="found"),  # two words found together, or one
     # 多远 asks for a distance: 丁 writes one (二十公里), 甲 none
     pytest.param("untyped", "码头到海边有多远", "美丽城市有多远", id="untyped"),
-    # 码头 and 海边 only in 丁; 城市 in 甲 and 乙, 汽车 in 乙 and 丙
-    pytest.param("spread", "码头海边", "城市汽车", id="spread"),
+    # 戊 writes 铁路 four times, 丙 学生 once
+    pytest.param("density", "铁路", "学生", id="density"),
 ]
 
 
@@ -107,7 +111,7 @@ def test_logistic_regression_finds_the_direction_that_separates() -> None:
 
 
 def asked(name: str, coverage: float, answerable: bool = True) -> Asked:
-    return Asked(name, False, answerable, np.array([coverage, 0.0, 0.0, 0.0, 0.0, 0.0]))
+    return Asked(name, False, answerable, np.array([coverage, 0.0, 0.0, 0.0, 0.0]))
 
 
 def test_the_threshold_keeps_every_set_within_its_refusal_budget() -> None:
@@ -115,7 +119,7 @@ def test_the_threshold_keeps_every_set_within_its_refusal_budget() -> None:
     # 2,000 questions of one set (0.1% of them: 2 may be refused), 10 of another (none may be).
     big = [asked("big", 0.9) for _ in range(1997)] + [asked("big", c) for c in (0.3, 0.35, 0.4)]
     small = [asked("small", 0.9) for _ in range(9)] + [asked("small", 0.45)]
-    p = lambda c: float(model.probability(np.array([c, 0.0, 0.0, 0.0, 0.0, 0.0])))  # noqa: E731
+    p = lambda c: float(model.probability(np.array([c, 0.0, 0.0, 0.0, 0.0])))  # noqa: E731
     assert fit_threshold(model, big) == pytest.approx(p(0.4))  # 0.3 and 0.35 refused, 0.4 not
     assert fit_threshold(model, big + small) == pytest.approx(p(0.4))
     assert fit_threshold(model, [*big, *small[:-1], asked("small", 0.38)]) == pytest.approx(p(0.38))
@@ -129,7 +133,7 @@ def test_a_quarter_of_the_public_questions_are_asked_where_their_article_is_not(
 
 def test_the_model_file_round_trips(tmp_path: Path) -> None:
     model = RefusalModel(
-        {"coverage": 1.5, "absent": -2.0, "single": -3.0, "found": 0.5, "untyped": -4.0, "spread": -0.5},
+        {"coverage": 1.5, "absent": -2.0, "single": -3.0, "untyped": -4.0, "density": 0.5},
         -1.0,
         0.02,
         "2026-01-01",

@@ -7,7 +7,14 @@ import pytest
 
 from retrieval.corpus.loading import load_corpus
 from retrieval.text.normalize import fold
-from retrieval.text.segment import _jieba_segmenters, _segmenters, asked_word, query_words, user_words
+from retrieval.text.segment import (
+    _jieba_segmenters,
+    _segmenters,
+    asked_word,
+    query_words,
+    user_words,
+    without_particle,
+)
 from tests.support.paths import PROJECT
 
 
@@ -59,3 +66,9 @@ def test_question_words_leave_out_interrogatives_whatever_the_segmenter_joins() 
     assert query_words("阿拉伯人在幾世紀時來到這裡？") == ["阿拉伯人", "世纪", "时", "来到", "这里"]
     assert query_words("「欽察」一詞有何涵義？") == ["钦察", "一词", "涵义"]  # 有何: a stop word
     assert "几部" not in query_words("推荐几部好看的电影")
+
+
+def test_an_aspect_particle_the_segmenter_glued_to_a_verb_is_taken_off() -> None:
+    assert query_words("常务会提了什么") == ["常务会", "提"]  # cut 常务会|提了|什么
+    assert query_words("签了什么责任书") == ["签", "责任书"]
+    assert [without_particle(w) for w in ("为了", "除了", "通过", "受过")] == ["为了", "除了", "通过", "受过"]
