@@ -17,6 +17,7 @@ from retrieval.text.wordlists import speech_word, speech_words
 
 YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 ISSUER_SUFFIX_RE = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市)$")
+TITLE_BREAK_RE = re.compile(r"[\W_]+")
 MAX_NAMED_SHARE = 0.2  # a word in more titles than this names no particular document
 
 
@@ -35,6 +36,8 @@ def document_aliases(document: Document) -> set[str]:
     if not (meta.issuer and meta.issuer in meta.title):  # a title not made from the file name
         names.append(meta.title)
     found = {t for name in names for t in query_words(name)} | {meta.issuer or ""}
+    if not (meta.issuer and meta.issuer in meta.title):  # and each run of it between punctuation whole
+        found |= set(TITLE_BREAK_RE.split(fold(meta.title)))  # 东关街 (扬州): 东关街, cut 东关|街
     return {t for t in found if len(t) >= 2 and not t.isdigit() and t not in generic_words()}
 
 

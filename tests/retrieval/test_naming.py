@@ -126,3 +126,15 @@ def test_a_verb_for_what_the_named_document_says_is_not_its_topic(tmp_path, monk
     assert hit.doc_id == "2026_北京市_政府工作报告" and "主要预期目标" in hit.quote
     monkeypatch.setattr("retrieval.search.engine.saying_words", lambda: frozenset())
     assert "主要预期目标" not in engine.ask(question, top=1).hits[0].quote
+
+
+def test_a_title_names_its_document_by_each_run_between_punctuation(tmp_path) -> None:
+    """东关街 (扬州): the segmenter cuts the title 东关|街, the question's 东关街 is rejoined whole."""
+    texts = {
+        "东关街": ("东关街 (扬州)", "东关街是扬州的一条街道，全长1122米，街上多老字号。"),
+        "西湖": ("西湖 (杭州)", "西湖是杭州的一个湖。湖边有很多街道，长约十公里。"),
+    }
+    for stem, (title, text) in texts.items():
+        (tmp_path / f"{stem}.txt").write_text(f"---\ntitle: {title}\n---\n{text}\n", encoding="utf-8")
+    answer = SearchEngine.from_folder(tmp_path, use_cache=False).ask("东关街有多长？", top=1)
+    assert answer.named_documents == ["东关街"]
