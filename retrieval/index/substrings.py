@@ -50,6 +50,13 @@ class FoldedTexts(Indexed[str]):
     def __len__(self) -> int:
         return len(self.starts) - 1
 
+    def length(self, text: int) -> int:
+        return self.starts[text + 1] - 1 - self.starts[text]
+
+    def occurrences(self, text: int, needle: str) -> int:
+        """`self[text].count(needle)`, without copying the text."""
+        return self.joined.count(needle, self.starts[text], self.starts[text + 1] - 1)
+
     def item(self, index: int) -> str:
         return self.joined[self.starts[index] : self.starts[index + 1] - 1]
 

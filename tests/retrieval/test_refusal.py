@@ -11,12 +11,14 @@ import pytest
 
 from retrieval.evaluate import refusal_fit
 from retrieval.evaluate.refusal_fit import Asked, fit_logistic, fit_threshold, sampled
+from retrieval.index.substrings import FoldedTexts
 from retrieval.search import refusal
 from retrieval.search.engine import SearchEngine
 from retrieval.search.refusal import (
     REFUSAL_FEATURES,
     RefusalModel,
     default_refusal,
+    question_features,
     read_refusal,
 )
 
@@ -142,3 +144,20 @@ def test_the_model_file_round_trips(tmp_path: Path) -> None:
     )
     refusal_fit.write_refusal(model, tmp_path / "refusal.yaml")
     assert read_refusal(tmp_path / "refusal.yaml") == model
+
+
+def test_a_question_answered_at_the_least_density_is_answered_without_counting(
+    engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted: list[str] = []
+    count = FoldedTexts.occurrences
+    monkeypatch.setattr(
+        FoldedTexts, "occurrences", lambda self, text, word: counted.append(word) or count(self, text, word)
+    )
+    assert engine.ask("美丽城市").found and counted == []  # coverage 1: answered however rare its words
+    _, ranked = engine.traced("美丽城市")
+    assert ranked is not None
+    query, candidates = ranked
+    least = question_features(engine, query, candidates, least_density=True)
+    assert counted == [] and least[-1] < question_features(engine, query, candidates)[-1]
+    assert counted == ["美丽", "城市"]
