@@ -33,11 +33,11 @@ def document_aliases(document: Document) -> set[str]:
     names = [meta.speaker or ""]
     if meta.issuer:
         names += [meta.issuer, ISSUER_SUFFIX_RE.sub("", meta.issuer)]
+    runs: list[str] = []
     if not (meta.issuer and meta.issuer in meta.title):  # a title not made from the file name
         names.append(meta.title)
-    found = {t for name in names for t in query_words(name)} | {meta.issuer or ""}
-    if not (meta.issuer and meta.issuer in meta.title):  # and each run of it between punctuation whole
-        found |= set(TITLE_BREAK_RE.split(fold(meta.title)))  # 东关街 (扬州): 东关街, cut 东关|街
+        runs = TITLE_BREAK_RE.split(fold(meta.title))  # whole too: 东关街 (扬州) → 东关街, cut 东关|街
+    found = {t for name in names for t in query_words(name)} | {meta.issuer or ""} | set(runs)
     return {t for t in found if len(t) >= 2 and not t.isdigit() and t not in generic_words()}
 
 
