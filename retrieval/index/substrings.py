@@ -50,15 +50,21 @@ class FoldedTexts(Indexed[str]):
     def __len__(self) -> int:
         return len(self.starts) - 1
 
+    def bounds(self, text: int) -> tuple[int, int]:
+        """Where text i begins and ends in `joined`."""
+        return self.starts[text], self.starts[text + 1] - 1
+
     def length(self, text: int) -> int:
-        return self.starts[text + 1] - 1 - self.starts[text]
+        begin, end = self.bounds(text)
+        return end - begin
 
     def occurrences(self, text: int, needle: str) -> int:
         """`self[text].count(needle)`, without copying the text."""
-        return self.joined.count(needle, self.starts[text], self.starts[text + 1] - 1)
+        return self.joined.count(needle, *self.bounds(text))
 
     def item(self, index: int) -> str:
-        return self.joined[self.starts[index] : self.starts[index + 1] - 1]
+        begin, end = self.bounds(index)
+        return self.joined[begin:end]
 
 
 class CorpusSubstrings:

@@ -11,13 +11,12 @@ from functools import cache
 
 from retrieval.corpus.document import Document
 from retrieval.data_files import data_lines
-from retrieval.text.normalize import fold
+from retrieval.text.normalize import fold, punctuated_runs
 from retrieval.text.segment import document_terms, query_words, sub_words
 from retrieval.text.wordlists import speech_word, speech_words
 
 YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 ISSUER_SUFFIX_RE = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市)$")
-TITLE_BREAK_RE = re.compile(r"[\W_]+")
 MAX_NAMED_SHARE = 0.2  # a word in more titles than this names no particular document
 
 
@@ -36,7 +35,7 @@ def document_aliases(document: Document) -> set[str]:
     runs: list[str] = []
     if not (meta.issuer and meta.issuer in meta.title):  # a title not made from the file name
         names.append(meta.title)
-        runs = TITLE_BREAK_RE.split(fold(meta.title))  # whole too: 东关街 (扬州) → 东关街, cut 东关|街
+        runs = punctuated_runs(fold(meta.title))  # whole too: 东关街 (扬州) → 东关街, cut 东关|街
     found = {t for name in names for t in query_words(name)} | {meta.issuer or ""} | set(runs)
     return {t for t in found if len(t) >= 2 and not t.isdigit() and t not in generic_words()}
 

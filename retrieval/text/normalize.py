@@ -75,6 +75,11 @@ def code_points_of(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
 
 
+def punctuated_runs(text: str) -> list[str]:
+    """The runs of a text between its punctuation and spaces (东关街 (扬州) → 东关街, 扬州)."""
+    return [run for run in _PUNCTUATION_RE.split(text) if run]
+
+
 def is_punctuation_or_space(token: str) -> bool:
     """True for tokens made only of punctuation, symbols or white space."""
     return _PUNCTUATION_RE.fullmatch(token) is not None
