@@ -204,25 +204,27 @@ class Texts:
 
     @cached_property
     def codes(self) -> np.ndarray:
-        """The code points of `joined`."""
-        return np.frombuffer(self.joined.encode("utf-32-le"), dtype=np.uint32)
+        """The code points of `joined`, and a SEPARATOR after them: a word's next character
+        past a place where it matched so far is always one of them, and never matches."""
+        return np.frombuffer((self.joined + SEPARATOR).encode("utf-32-le"), dtype=np.uint32)
 
     def text(self, row: int) -> str:
         return self.texts[row]
 
     def positions(self, word: str) -> np.ndarray:
-        """Every place in `joined` where a (non-empty) word starts, overlapping ones included, ascending."""
-        if word not in self.at:
-            codes, wanted = self.codes, np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
-            if len(wanted) == 1:
-                places = np.flatnonzero(codes == wanted[0])
+        """Every place in `joined` where a (non-empty) word without SEPARATOR starts,
+        overlapping ones included, ascending."""
+        places = self.at.get(word)
+        if places is None:
+            codes = self.codes
+            if len(word) == 1:
+                places = np.flatnonzero(codes == ord(word))
             else:  # from the places of its first character, which words often share
                 places = self.positions(word[0])
-                places = places[: np.searchsorted(places, len(codes) - len(wanted), side="right")]
-            for offset in range(1, len(wanted)):
-                places = places[codes[places + offset] == wanted[offset]]
+                for offset, character in enumerate(word[1:], start=1):
+                    places = places[codes[places + offset] == ord(character)]
             self.at[word] = places
-        return self.at[word]
+        return places
 
     def has(self, word: str) -> np.ndarray:
         """For each text, whether `word` occurs in it (as `word in text`)."""
