@@ -346,8 +346,7 @@ class SearchEngine:
             row = rows.get(passage_id)
             return None if row is None else score_parts(candidates, row, weights)
 
-        matched = self.index.holding(query.terms, ids[shown])
-        return self._non_overlapping(ranked, wanted, query.terms, parts=parts, matched=matched)
+        return self._non_overlapping(ranked, wanted, query.terms, parts=parts)
 
     def _part_hits(self, docs: set[int], part: int | Kind | None, words: list[str], wanted: int) -> list[Hit]:
         """Passages of named speeches (all of it, or one part: a section number, "opening" or
@@ -378,26 +377,29 @@ class SearchEngine:
         terms: list[str],
         relative: bool = True,
         parts: Callable[[int], dict[str, float] | None] | None = None,
-        matched: dict[int, list[str]] | None = None,
     ) -> list[Hit]:
         """Hits for (score, coverage, passage id) triples, best first: a window overlapping one
         already taken from its paragraph is skipped; with `relative`, so is anything scoring
-        under RELATIVE_FLOOR of the first. `matched`: the terms some passages hold, known already."""
-        chosen: list[Hit] = []
+        under RELATIVE_FLOOR of the first."""
+        chosen: list[tuple[float, float, int, Passage]] = []
         taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for score, coverage, passage_id in ranked:
-            if len(chosen) >= wanted or (relative and chosen and score < RELATIVE_FLOOR * chosen[0].score):
+            if len(chosen) >= wanted or (relative and chosen and score < RELATIVE_FLOOR * chosen[0][0]):
                 break
             passage = self.quoted(self.passages[passage_id])
             spans = taken.setdefault((passage.doc, passage.paragraph), [])
             if any(passage.start < end and start < passage.end for start, end in spans):
                 continue
             spans.append((passage.start, passage.end))
-            held = (matched or {}).get(passage_id)
-            if held is None:
-                held = [t for t in terms if self.index.contains(passage_id, t)]
-            chosen.append(self.hit(passage, score, coverage, held, (parts and parts(passage_id)) or {}))
-        return chosen
+            chosen.append((score, coverage, passage_id, passage))
+        # The terms each hit holds: one search of each term's postings for all the hits.
+        held = self.index.holding(
+            terms, np.array([passage_id for _, _, passage_id, _ in chosen], dtype=np.int64)
+        )
+        return [
+            self.hit(passage, score, coverage, held[passage_id], (parts and parts(passage_id)) or {})
+            for score, coverage, passage_id, passage in chosen
+        ]
 
     def coverage_parts(self, words: list[str]) -> dict[str, tuple[tuple[str, ...], list[str]]]:
         """Each word with its spellings and its sub-words, as coverage takes them (`features.paragraph_coverage`)."""
