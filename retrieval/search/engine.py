@@ -411,10 +411,10 @@ class SearchEngine:
         title, and not a word said by a synonym or by all of its sub-words (each by itself or
         a synonym: 每星期 by 周). A piece of a word of the question as first `cut` (北京市政,
         cut from 北京市政府 to search for it) stands for that word."""
-        document = self.document(hit.doc_id)
-        assert document is not None
+        doc = self.by_id[hit.doc_id]
+        document = self.documents[doc]
         paragraph = document.paragraphs[hit.paragraph - 1]
-        text = fold(document.paragraph_text(paragraph))
+        text = self.folded.span(doc, paragraph.start, paragraph.end)  # fold(paragraph text), folded once
         title = fold(document.meta.title)
         whole = unique([unglued(next((c for c in cut if w in c and len(c) > len(w)), w)) for w in words])
         return [
