@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,6 +119,26 @@ def decode_work(data: bytes) -> DocumentWork:
 
 def unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+def best_first(
+    score: np.ndarray, ids: np.ndarray, rows: np.ndarray, count: int
+) -> tuple[np.ndarray, Iterator[int]]:
+    """The `rows` by score, highest first, ties by lower id: the first `count` of them, and an
+    iterator over them all. Only the best (the `count` best and any tied with the last) are
+    sorted at once; the others are sorted if the iteration gets to them."""
+    negated = -score[rows]
+    rest = rows[:0]
+    if len(rows) > count and not np.isnan(cut := np.partition(negated, count - 1)[count - 1]):
+        best = negated <= cut  # never a NaN score, which sorts last
+        rows, rest = rows[best], rows[~best]
+    head = rows[np.lexsort((ids[rows], -score[rows]))]
+
+    def every() -> Iterator[int]:
+        yield from head.tolist()
+        yield from rest[np.lexsort((ids[rest], -score[rest]))].tolist()
+
+    return head[:count], every()
 
 
 class SearchEngine:
@@ -337,9 +357,8 @@ class SearchEngine:
         ids = candidates.ids
         score = scores(candidates, weights)
         kept = np.flatnonzero(candidates.coverage >= weights.min_coverage)
-        order = kept[np.lexsort((ids[kept], -score[kept]))]
-        ranked = ((float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order.tolist())
-        shown = order[: wanted * 4]  # the hits that show their parts
+        shown, order = best_first(score, ids, kept, wanted * 4)  # the first: the hits that show their parts
+        ranked = ((float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order)
         rows = dict(zip(ids[shown].tolist(), shown.tolist(), strict=True))
 
         def parts(passage_id: int) -> dict[str, float] | None:
