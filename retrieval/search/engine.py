@@ -263,16 +263,16 @@ class SearchEngine:
         scope = named or ({0} if len(self.documents) == 1 else set())
         if scope and (part or (named and not own)):  # a place in a speech, or a speech by name alone
             content = own
-            hits = self._part_hits(scope, part, own, offset + top + 1)
+            hits, more = self._part_hits(scope, part, own, offset + top)
         elif not core:
-            hits = []  # a part of no named speech
+            hits, more = [], False  # a part of no named speech
         else:
             stance = question_stance(question)  # a goal (+1) or what was achieved (-1)
             asks = is_commitment_question(question) or stance != 0
             if stance < 0:  # 去年, 完成 say a result is asked for; results seldom use these words
                 core = [w for w in core if not is_result_word(w)] or core
             query = Query(folded_question, core, [], focus, named, naming_words, asks, {}, stance=stance)
-            hits = self._ranked_hits(query, offset + top + 1)
+            hits, more = self._ranked_hits(query, offset + top)
             if len(hits) > offset:
                 named_it = hits[offset].doc_id in answer.named_documents  # its naming words are there
                 answer.unmatched = self.unmatched(
@@ -281,8 +281,8 @@ class SearchEngine:
                     cut,
                 )
         answer.terms = unique(content + self.scoring_terms(content))
-        answer.hits = hits[offset : offset + top]
-        answer.more = len(hits) > offset + top
+        answer.hits = hits[offset:]
+        answer.more = more
         answer.found = bool(hits)
         return answer
 
@@ -347,17 +347,19 @@ class SearchEngine:
         ids, bm25 = candidate_ids(self, query, CANDIDATES)
         return candidate_features(self, query, ids, bm25)
 
-    def _ranked_hits(self, query: Query, wanted: int) -> list[Hit]:
+    def _ranked_hits(self, query: Query, wanted: int) -> tuple[list[Hit], bool]:
         """Relevant, non-overlapping hits, best first by the scoring model (retrieval.scoring)
-        over the features of the candidate passages (retrieval.features)."""
+        over the features of the candidate passages (retrieval.features): the first `wanted`,
+        and whether there are more."""
         weights = default_weights()
         candidates = self.candidates(query)
         if refuses(self, query, candidates):  # the question-level refusal model (retrieval.search.refusal)
-            return []
+            return [], False
         ids = candidates.ids
         score = scores(candidates, weights)
         kept = np.flatnonzero(candidates.coverage >= weights.min_coverage)
-        shown, order = best_first(score, ids, kept, wanted * 4)  # the first: the hits that show their parts
+        # The first 4 × (wanted + 1): the hits that show their parts.
+        shown, order = best_first(score, ids, kept, (wanted + 1) * 4)
         ranked = ((float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order)
         rows = dict(zip(ids[shown].tolist(), shown.tolist(), strict=True))
 
@@ -367,10 +369,13 @@ class SearchEngine:
 
         return self._non_overlapping(ranked, wanted, query.terms, parts=parts)
 
-    def _part_hits(self, docs: set[int], part: int | Kind | None, words: list[str], wanted: int) -> list[Hit]:
+    def _part_hits(
+        self, docs: set[int], part: int | Kind | None, words: list[str], wanted: int
+    ) -> tuple[list[Hit], bool]:
         """Passages of named speeches (all of it, or one part: a section number, "opening" or
         "closing"): with words of their own, those holding them by BM25; without, in reading
-        order, taking each speech's next passage in turn."""
+        order, taking each speech's next passage in turn. The first `wanted`, and whether there
+        are more."""
         ids = np.flatnonzero(np.isin(self.passages.doc, list(docs)))  # sorted by document, then position
         doc_of = self.passages.doc[ids]
         if part is not None:
@@ -396,14 +401,15 @@ class SearchEngine:
         terms: list[str],
         relative: bool = True,
         parts: Callable[[int], dict[str, float] | None] | None = None,
-    ) -> list[Hit]:
-        """Hits for (score, coverage, passage id) triples, best first: a window overlapping one
-        already taken from its paragraph is skipped; with `relative`, so is anything scoring
-        under RELATIVE_FLOOR of the first."""
+    ) -> tuple[list[Hit], bool]:
+        """The first `wanted` hits for (score, coverage, passage id) triples, best first, and
+        whether there is a further one: a window overlapping one already taken from its
+        paragraph is skipped; with `relative`, so is anything scoring under RELATIVE_FLOOR of
+        the first."""
         chosen: list[tuple[float, float, int, Passage]] = []
         taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for score, coverage, passage_id in ranked:
-            if len(chosen) >= wanted or (relative and chosen and score < RELATIVE_FLOOR * chosen[0][0]):
+            if len(chosen) > wanted or (relative and chosen and score < RELATIVE_FLOOR * chosen[0][0]):
                 break
             passage = self.quoted(self.passages[passage_id])
             spans = taken.setdefault((passage.doc, passage.paragraph), [])
@@ -411,6 +417,8 @@ class SearchEngine:
                 continue
             spans.append((passage.start, passage.end))
             chosen.append((score, coverage, passage_id, passage))
+        more = len(chosen) > wanted
+        chosen = chosen[:wanted]  # the further one is not built
         # The terms each hit holds: one search of each term's postings for all the hits.
         held = self.index.holding(
             terms, np.array([passage_id for _, _, passage_id, _ in chosen], dtype=np.int64)
@@ -418,7 +426,7 @@ class SearchEngine:
         return [
             self.hit(passage, score, coverage, held[passage_id], (parts and parts(passage_id)) or {})
             for score, coverage, passage_id, passage in chosen
-        ]
+        ], more
 
     def coverage_parts(self, words: list[str]) -> dict[str, tuple[tuple[str, ...], list[str]]]:
         """Each word with its spellings and its sub-words, as coverage takes them (`features.paragraph_coverage`)."""
