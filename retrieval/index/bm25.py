@@ -206,12 +206,15 @@ class BM25Index:
     def holding(self, terms: Sequence[str], rows: np.ndarray) -> dict[int, list[str]]:
         """For each of the passages `rows`, the terms it holds (in the order of `terms`): `contains`
         for many passages, one search of each term's postings."""
-        held = np.zeros((len(rows), len(terms)), dtype=bool)
-        for column, term in enumerate(terms):
-            held[:, column] = find_sorted(self._column(term)[0], rows)[1]
+        ids = rows.astype(self.matrix.indices.dtype, copy=False)  # searched as they are, not widened
+        held = np.zeros((len(terms), len(rows)), dtype=bool)
+        for i, term in enumerate(terms):
+            column = self._column(term)[0]
+            if len(column):
+                held[i] = column.take(column.searchsorted(ids), mode="clip") == ids
         return {
             row: [t for t, has in zip(terms, found, strict=True) if has]
-            for row, found in zip(rows.tolist(), held.tolist(), strict=True)
+            for row, found in zip(rows.tolist(), held.T.tolist(), strict=True)
         }
 
     def contains(self, passage: int, term: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,6 +119,26 @@ def decode_work(data: bytes) -> DocumentWork:
 
 def unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+def best_first(
+    score: np.ndarray, ids: np.ndarray, rows: np.ndarray, count: int
+) -> tuple[np.ndarray, Iterator[int]]:
+    """The `rows` by score, highest first, ties by lower id: the first `count` of them, and an
+    iterator over them all. Only the best (the `count` best and any tied with the last) are
+    sorted at once; the others are sorted if the iteration gets to them."""
+    negated = -score[rows]
+    rest = rows[:0]
+    if len(rows) > count and not np.isnan(cut := np.partition(negated, count - 1)[count - 1]):
+        best = negated <= cut  # never a NaN score, which sorts last
+        rows, rest = rows[best], rows[~best]
+    head = rows[np.lexsort((ids[rows], -score[rows]))]
+
+    def every() -> Iterator[int]:
+        yield from head.tolist()
+        yield from rest[np.lexsort((ids[rest], -score[rest]))].tolist()
+
+    return head[:count], every()
 
 
 class SearchEngine:
@@ -243,16 +263,16 @@ class SearchEngine:
         scope = named or ({0} if len(self.documents) == 1 else set())
         if scope and (part or (named and not own)):  # a place in a speech, or a speech by name alone
             content = own
-            hits = self._part_hits(scope, part, own, offset + top + 1)
+            hits, more = self._part_hits(scope, part, own, offset + top)
         elif not core:
-            hits = []  # a part of no named speech
+            hits, more = [], False  # a part of no named speech
         else:
             stance = question_stance(question)  # a goal (+1) or what was achieved (-1)
             asks = is_commitment_question(question) or stance != 0
             if stance < 0:  # 去年, 完成 say a result is asked for; results seldom use these words
                 core = [w for w in core if not is_result_word(w)] or core
             query = Query(folded_question, core, [], focus, named, naming_words, asks, {}, stance=stance)
-            hits = self._ranked_hits(query, offset + top + 1)
+            hits, more = self._ranked_hits(query, offset + top)
             if len(hits) > offset:
                 named_it = hits[offset].doc_id in answer.named_documents  # its naming words are there
                 answer.unmatched = self.unmatched(
@@ -261,8 +281,8 @@ class SearchEngine:
                     cut,
                 )
         answer.terms = unique(content + self.scoring_terms(content))
-        answer.hits = hits[offset : offset + top]
-        answer.more = len(hits) > offset + top
+        answer.hits = hits[offset:]
+        answer.more = more
         answer.found = bool(hits)
         return answer
 
@@ -327,32 +347,35 @@ class SearchEngine:
         ids, bm25 = candidate_ids(self, query, CANDIDATES)
         return candidate_features(self, query, ids, bm25)
 
-    def _ranked_hits(self, query: Query, wanted: int) -> list[Hit]:
+    def _ranked_hits(self, query: Query, wanted: int) -> tuple[list[Hit], bool]:
         """Relevant, non-overlapping hits, best first by the scoring model (retrieval.scoring)
-        over the features of the candidate passages (retrieval.features)."""
+        over the features of the candidate passages (retrieval.features): the first `wanted`,
+        and whether there are more."""
         weights = default_weights()
         candidates = self.candidates(query)
         if refuses(self, query, candidates):  # the question-level refusal model (retrieval.search.refusal)
-            return []
+            return [], False
         ids = candidates.ids
         score = scores(candidates, weights)
         kept = np.flatnonzero(candidates.coverage >= weights.min_coverage)
-        order = kept[np.lexsort((ids[kept], -score[kept]))]
-        ranked = ((float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order.tolist())
-        shown = order[: wanted * 4]  # the hits that show their parts
+        # The first 4 × (wanted + 1): the hits that show their parts.
+        shown, order = best_first(score, ids, kept, (wanted + 1) * 4)
+        ranked = ((float(score[i]), float(candidates.coverage[i]), int(ids[i])) for i in order)
         rows = dict(zip(ids[shown].tolist(), shown.tolist(), strict=True))
 
         def parts(passage_id: int) -> dict[str, float] | None:
             row = rows.get(passage_id)
             return None if row is None else score_parts(candidates, row, weights)
 
-        matched = self.index.holding(query.terms, ids[shown])
-        return self._non_overlapping(ranked, wanted, query.terms, parts=parts, matched=matched)
+        return self._non_overlapping(ranked, wanted, query.terms, parts=parts)
 
-    def _part_hits(self, docs: set[int], part: int | Kind | None, words: list[str], wanted: int) -> list[Hit]:
+    def _part_hits(
+        self, docs: set[int], part: int | Kind | None, words: list[str], wanted: int
+    ) -> tuple[list[Hit], bool]:
         """Passages of named speeches (all of it, or one part: a section number, "opening" or
         "closing"): with words of their own, those holding them by BM25; without, in reading
-        order, taking each speech's next passage in turn."""
+        order, taking each speech's next passage in turn. The first `wanted`, and whether there
+        are more."""
         ids = np.flatnonzero(np.isin(self.passages.doc, list(docs)))  # sorted by document, then position
         doc_of = self.passages.doc[ids]
         if part is not None:
@@ -378,26 +401,32 @@ class SearchEngine:
         terms: list[str],
         relative: bool = True,
         parts: Callable[[int], dict[str, float] | None] | None = None,
-        matched: dict[int, list[str]] | None = None,
-    ) -> list[Hit]:
-        """Hits for (score, coverage, passage id) triples, best first: a window overlapping one
-        already taken from its paragraph is skipped; with `relative`, so is anything scoring
-        under RELATIVE_FLOOR of the first. `matched`: the terms some passages hold, known already."""
-        chosen: list[Hit] = []
+    ) -> tuple[list[Hit], bool]:
+        """The first `wanted` hits for (score, coverage, passage id) triples, best first, and
+        whether there is a further one: a window overlapping one already taken from its
+        paragraph is skipped; with `relative`, so is anything scoring under RELATIVE_FLOOR of
+        the first."""
+        chosen: list[tuple[float, float, int, Passage]] = []
         taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for score, coverage, passage_id in ranked:
-            if len(chosen) >= wanted or (relative and chosen and score < RELATIVE_FLOOR * chosen[0].score):
+            if len(chosen) > wanted or (relative and chosen and score < RELATIVE_FLOOR * chosen[0][0]):
                 break
             passage = self.quoted(self.passages[passage_id])
             spans = taken.setdefault((passage.doc, passage.paragraph), [])
             if any(passage.start < end and start < passage.end for start, end in spans):
                 continue
             spans.append((passage.start, passage.end))
-            held = (matched or {}).get(passage_id)
-            if held is None:
-                held = [t for t in terms if self.index.contains(passage_id, t)]
-            chosen.append(self.hit(passage, score, coverage, held, (parts and parts(passage_id)) or {}))
-        return chosen
+            chosen.append((score, coverage, passage_id, passage))
+        more = len(chosen) > wanted
+        chosen = chosen[:wanted]  # the further one is not built
+        # The terms each hit holds: one search of each term's postings for all the hits.
+        held = self.index.holding(
+            terms, np.array([passage_id for _, _, passage_id, _ in chosen], dtype=np.int64)
+        )
+        return [
+            self.hit(passage, score, coverage, held[passage_id], (parts and parts(passage_id)) or {})
+            for score, coverage, passage_id, passage in chosen
+        ], more
 
     def coverage_parts(self, words: list[str]) -> dict[str, tuple[tuple[str, ...], list[str]]]:
         """Each word with its spellings and its sub-words, as coverage takes them (`features.paragraph_coverage`)."""
@@ -409,10 +438,10 @@ class SearchEngine:
         title, and not a word said by a synonym or by all of its sub-words (each by itself or
         a synonym: 每星期 by 周). A piece of a word of the question as first `cut` (北京市政,
         cut from 北京市政府 to search for it) stands for that word."""
-        document = self.document(hit.doc_id)
-        assert document is not None
+        doc = self.by_id[hit.doc_id]
+        document = self.documents[doc]
         paragraph = document.paragraphs[hit.paragraph - 1]
-        text = fold(document.paragraph_text(paragraph))
+        text = self.folded.span(doc, paragraph.start, paragraph.end)  # fold(paragraph text), folded once
         title = fold(document.meta.title)
         whole = unique([unglued(next((c for c in cut if w in c and len(c) > len(w)), w)) for w in words])
         return [

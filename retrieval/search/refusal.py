@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -63,8 +63,13 @@ class RefusalModel:
     data: list[str] = field(default_factory=list)  # the questions fitted on
     procedure: str = ""
 
+    @cached_property
+    def listed(self) -> tuple[float, ...]:
+        """The weight of each feature, in the order of REFUSAL_FEATURES."""
+        return tuple(self.weights.get(name, 0.0) for name in REFUSAL_FEATURES)
+
     def vector(self) -> np.ndarray:
-        return np.array([self.weights.get(name, 0.0) for name in REFUSAL_FEATURES])
+        return np.array(self.listed)
 
     def probability(self, values: np.ndarray) -> np.ndarray | float:
         """P(answerable) for one feature vector, or for each row of a matrix."""
@@ -106,14 +111,20 @@ def best_first(candidates: Candidates) -> np.ndarray:
     return candidates.ids[np.lexsort((-candidates.column("bm25"), -candidates.coverage))]
 
 
-def untyped(engine: Corpus, query: Query, best: np.ndarray) -> float:
-    """1.0 when the question asks for a kind of answer that none of its best passages (`best`:
-    passage ids, best first) writes."""
+def best(candidates: Candidates) -> int:
+    """`best_first(candidates)[0]`, without sorting them all."""
+    top = np.flatnonzero(candidates.coverage == candidates.coverage.max())
+    return int(candidates.ids[top[np.argmax(candidates.column("bm25")[top])]])
+
+
+def untyped(engine: Corpus, query: Query, candidates: Candidates) -> float:
+    """1.0 when the question asks for a kind of answer that none of its best passages (by
+    `best_first`) writes."""
     written = [w for asks, w in answer_types().values() if asks.search(query.folded)]
     if not written:
         return 0.0
     passages = engine.passages
-    for passage_id in best[:BEST_PASSAGES].tolist():
+    for passage_id in best_first(candidates)[:BEST_PASSAGES].tolist():
         doc = int(passages.doc[passage_id])
         text = engine.folded.span(doc, int(passages.start[passage_id]), int(passages.end[passage_id]))
         if any(pattern.search(text) for pattern in written):
@@ -130,10 +141,9 @@ def question_features(
     total = query.total_idf
     if not len(candidates.ids) or total <= 0:
         return np.array([0.0, 1.0, 0.0, 0.0, 0.0])
-    ranked = best_first(candidates)
-    best = int(ranked[0])
-    start, end = engine.places.paragraph_start[best], engine.places.paragraph_end[best]
-    doc = int(engine.passages.doc[best])
+    first = best(candidates)
+    start, end = engine.places.paragraph_start[first], engine.places.paragraph_end[first]
+    doc = int(engine.passages.doc[first])
     paragraph = engine.folded.span(doc, int(start), int(end))
     absent = single = times = 0.0
 
@@ -151,7 +161,7 @@ def question_features(
             times += sum(engine.folded.occurrences(doc, form) for form in forms)
     coverage = float(candidates.coverage.max())
     density = np.log((1 + times) / (1 + engine.folded.length(doc) / 1000))
-    return np.array([coverage, absent / total, single / total, untyped(engine, query, ranked), density])
+    return np.array([coverage, absent / total, single / total, untyped(engine, query, candidates), density])
 
 
 def refuses(engine: Corpus, query: Query, candidates: Candidates) -> bool:

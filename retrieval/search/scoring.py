@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,8 +34,13 @@ class Weights:
     data: list[str] = field(default_factory=list)  # the question sets fitted on
     procedure: str = ""
 
+    @cached_property
+    def listed(self) -> tuple[float, ...]:
+        """The weight of each feature, in the order of FEATURES."""
+        return tuple(self.weights.get(name, 0.0) for name in FEATURES)
+
     def vector(self) -> np.ndarray:
-        return np.array([self.weights.get(name, 0.0) for name in FEATURES])
+        return np.array(self.listed)
 
     def to_yaml(self) -> dict:
         return fitted_yaml(self, FEATURES, min_coverage=round(self.min_coverage, 4))
@@ -97,9 +102,7 @@ def score_parts(candidates: Candidates, row: int, weights: Weights) -> dict[str,
     coverage = float(candidates.coverage[row])
     parts = {
         name: round(coverage * weight * value, 4)
-        for name, weight, value in zip(
-            FEATURES, weights.vector().tolist(), candidates.values[row].tolist(), strict=True
-        )
+        for name, weight, value in zip(FEATURES, weights.listed, candidates.values[row].tolist(), strict=True)
         if weight and value
     }
     return {**parts, "coverage": round(coverage, 4)}

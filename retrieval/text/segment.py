@@ -307,10 +307,16 @@ def query_words(question: str) -> list[str]:
     """A question's words (jieba's precise mode), without punctuation, stop words,
     interrogatives (the word they ask about kept: 几世纪 → 世纪) and aspect particles glued to
     a verb (提了 → 提), each once."""
-    words = (
-        without_particle(asked_word(w)) for w in _cut(fold(question), for_search=False) if is_content_word(w)
-    )
-    return list(dict.fromkeys(w for w in words if w and is_content_word(w)))
+    return list(dict.fromkeys(w for w in map(_question_word, _cut(fold(question), for_search=False)) if w))
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def _question_word(word: str) -> str:
+    """What a word of a question's cut is searched as (see `query_words`); "" for none."""
+    if not is_content_word(word):
+        return ""
+    word = without_particle(asked_word(word))
+    return word if word and is_content_word(word) else ""
 
 
 def sub_words(word: str) -> list[str]:

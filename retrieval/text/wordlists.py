@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from retrieval.data_files import data_lines
+from retrieval.text.segment import WORD_CACHE
 
 
 @cache
@@ -24,6 +25,7 @@ def speech_words() -> frozenset[str]:
 PLACED_RE = re.compile(r"在?(?P<word>.+?)(?:中|里面|里|上)?")
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def speech_word(word: str) -> str | None:
     """The speech word a question word is (讲话 for 讲话, 在讲话中, 讲话里), else None."""
     match = PLACED_RE.fullmatch(word)

@@ -405,8 +405,8 @@ def test_commitment_question_quotes_the_commitment_first(engine, question, sente
 
 def test_boost_only_for_commitment_questions(engine):
     """The flag adds a bonus to commitment passages; without it the ranking is the plain one."""
-    plain = engine._ranked_hits(Query("常务会", ["常务会"], [], [], set(), set(), False, {}), 3)
-    flagged = engine._ranked_hits(Query("常务会", ["常务会"], [], [], set(), set(), True, {}), 3)
+    plain = engine._ranked_hits(Query("常务会", ["常务会"], [], [], set(), set(), False, {}), 3)[0]
+    flagged = engine._ranked_hits(Query("常务会", ["常务会"], [], [], set(), set(), True, {}), 3)[0]
     starts = {c.start for c in engine.commitments.by_document[0]}
     assert any(hit.quote.startswith("这里，我提出两项会议制度") for hit in flagged)  # the commitment itself
     assert all(hit.start in starts for hit in flagged)

@@ -14,9 +14,12 @@ from retrieval.evaluate.refusal_fit import Asked, fit_logistic, fit_threshold, s
 from retrieval.index.substrings import FoldedTexts
 from retrieval.search import refusal
 from retrieval.search.engine import SearchEngine
+from retrieval.search.features import COLUMN, FEATURES, Candidates
 from retrieval.search.refusal import (
     REFUSAL_FEATURES,
     RefusalModel,
+    best,
+    best_first,
     default_refusal,
     question_features,
     read_refusal,
@@ -161,3 +164,13 @@ def test_a_question_answered_at_the_least_density_is_answered_without_counting(
     least = question_features(engine, query, candidates, least_density=True)
     assert counted == [] and least[-1] < question_features(engine, query, candidates)[-1]
     assert counted == ["美丽", "城市"]
+
+
+def test_best_is_the_first_of_best_first() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        n = int(rng.integers(1, 20))
+        values = np.zeros((n, len(FEATURES)))
+        values[:, COLUMN["bm25"]] = rng.integers(0, 3, n)  # ties in coverage and in BM25
+        candidates = Candidates(rng.permutation(100)[:n], values, rng.integers(0, 3, n) / 2)
+        assert best(candidates) == best_first(candidates)[0]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from retrieval.search.engine import SearchEngine
+from retrieval.search.engine import SearchEngine, best_first
 
 QUESTION = "廉政责任书多久签一次"
 OFF_TOPIC = [
@@ -150,3 +151,19 @@ def test_passage_count_without_segmenting_matches_the_engine(seed_engine: Search
     from retrieval.index.passages import passage_count
 
     assert sum(map(passage_count, seed_engine.documents)) == len(seed_engine.passages) > 100
+
+
+def test_best_first_is_the_full_sort_by_score_then_id() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        n = int(rng.integers(0, 30))
+        score = rng.integers(0, 5, n) / 3.0  # many ties
+        if rng.random() < 0.2:
+            score[rng.random(n) < 0.3] = np.nan
+        ids = rng.permutation(1000)[:n]
+        rows = np.flatnonzero(rng.random(n) < 0.8)
+        count = int(rng.integers(1, 10))
+        full = rows[np.lexsort((ids[rows], -score[rows]))].tolist()
+        first, every = best_first(score, ids, rows, count)
+        assert first.tolist() == full[:count]
+        assert list(every) == full
