@@ -85,6 +85,10 @@ TEXT_FEATURES = ("window", "proximity", "definition", "heading", "focus", "commi
 COVERAGE_FLOOR = 0.2  # under this coverage a candidate is no answer at any threshold tuning tries
 EXTRA_PER_DOCUMENT = 20  # best passages added as candidates from each named or best-matching document
 SEPARATOR = "\x00"  # between texts searched at once (a character no word holds)
+# A definition marker (question.DEFINITION_MARKERS) has one of these characters within its
+# first MARKER_REACH: a word's places without one right after it are never followed by one.
+MARKER_STARTS = "是就即指也"
+MARKER_REACH = 3
 BEST_DOCUMENTS = 5  # documents (by whole-document BM25) whose best passages join the candidates
 
 
@@ -204,9 +208,11 @@ class Texts:
 
     @cached_property
     def codes(self) -> np.ndarray:
-        """The code points of `joined`, and a SEPARATOR after them: a word's next character
-        past a place where it matched so far is always one of them, and never matches."""
-        return np.frombuffer((self.joined + SEPARATOR).encode("utf-32-le"), dtype=np.uint32)
+        """The code points of `joined`, and MARKER_REACH SEPARATORs after them: a word's next
+        character past a place where it matched so far is always one of them, and never matches;
+        so are the MARKER_REACH characters right after a word."""
+        padded = self.joined + SEPARATOR * MARKER_REACH
+        return np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32)
 
     def text(self, row: int) -> str:
         return self.texts[row]
@@ -270,13 +276,18 @@ class Spans(Texts):
         before = np.searchsorted(places, self.bounds[size])
         return before[len(self) :] > before[: len(self)]
 
-    def followed(self, word: str, pattern: re.Pattern[str]) -> np.ndarray:
+    def followed(self, word: str, pattern: re.Pattern[str], starts: str = "") -> np.ndarray:
         """For each span, whether `word` stands in it where `pattern` matches right after it (in
-        the whole text): the only spans where the word can be followed by the pattern."""
+        the whole text): the only spans where the word can be followed by the pattern. With
+        `starts`, the characters one of which a match has within its first MARKER_REACH: only
+        places followed by one are tried."""
         if not word or SEPARATOR in word:
             return np.full(len(self), not word)
         joined, size = self.whole.joined, len(word)
-        at = [place for place in self.whole.positions(word).tolist() if pattern.match(joined, place + size)]
+        places = self.whole.positions(word)
+        if starts and len(places):
+            places = places[_any_of(self.whole.codes, places + size, starts)]
+        at = [place for place in places.tolist() if pattern.match(joined, place + size)]
         return self.inside(np.array(at, dtype=np.int64), size)
 
     def together(self, first: str, second: str) -> np.ndarray:
@@ -323,6 +334,15 @@ class Spans(Texts):
 
     def holding(self, word: str) -> np.ndarray:
         return self.inside(self.whole.positions(word), len(word))
+
+
+def _any_of(codes: np.ndarray, after: np.ndarray, characters: str) -> np.ndarray:
+    """For each place in `after`, whether one of `characters` is among the MARKER_REACH code
+    points from it on."""
+    wanted = np.array(sorted(map(ord, characters)), dtype=codes.dtype)
+    near = codes[after[:, None] + np.arange(MARKER_REACH)]
+    at = np.minimum(np.searchsorted(wanted, near), len(wanted) - 1)
+    return (wanted[at] == near).any(axis=1)
 
 
 def containing(texts: list[str], words: Sequence[str]) -> np.ndarray:
@@ -421,13 +441,13 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
         rows[:, COLUMN["window"]] += np.where(says, idf[word], 0.0)
     unnamed_phrases = [[t for t in phrase if t not in naming] for phrase in phrases]
     proximity = proximity_idf(texts, phrases, idf)
-    if naming and named_here.any():
+    if naming and named_here.any() and unnamed_phrases != phrases:
         proximity = np.where(named_here, proximity_idf(texts, unnamed_phrases, idf), proximity)
     rows[:, COLUMN["proximity"]] = proximity
     for phrase in phrases:
         defined = np.zeros(len(kept), dtype=bool)
         holding = texts.where(phrase)  # and the last word right before a marker: nothing else can define it
-        for row in holding[texts.followed(phrase[-1], DEFINITION_MARKER_RE)[holding]].tolist():
+        for row in holding[texts.followed(phrase[-1], DEFINITION_MARKER_RE, MARKER_STARTS)[holding]].tolist():
             defined[row] = defines(texts.text(row), phrase)
         weight = sum(idf[t] for t in phrase)
         rows[:, COLUMN["definition"]] = np.maximum(
@@ -443,9 +463,10 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     all_pairs = character_pairs(query.folded)
     unnamed_pairs = character_pairs(query.folded, query.naming_words)
     if all_pairs:
-        held = {pair: texts.has(pair) for pair in all_pairs | unnamed_pairs}
-        share = sum(held[pair] for pair in all_pairs) / len(all_pairs)
-        if named_here.any():
+        held = {pair: texts.has(pair) for pair in all_pairs}
+        share = sum(held.values()) / len(all_pairs)
+        # The naming words' pairs left out, when they change anything (their pairs are all among all_pairs).
+        if named_here.any() and unnamed_pairs != all_pairs:
             unnamed_share = sum((held[pair] for pair in unnamed_pairs), np.zeros(len(kept)))
             share = np.where(named_here, unnamed_share / max(len(unnamed_pairs), 1), share)
         rows[:, COLUMN["pairs"]] = total * share

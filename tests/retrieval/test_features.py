@@ -17,6 +17,7 @@ from retrieval.search.features import (
     COLUMN,
     COVERAGE_FLOOR,
     FEATURES,
+    MARKER_STARTS,
     Candidates,
     Query,
     Spans,
@@ -24,7 +25,7 @@ from retrieval.search.features import (
     character_pairs,
     containing,
 )
-from retrieval.search.question import defines, question_phrases, standing_together
+from retrieval.search.question import DEFINITION_MARKER_RE, defines, question_phrases, standing_together
 from retrieval.search.scoring import Weights, default_weights, score_parts, scores
 
 FILLER = (
@@ -321,3 +322,35 @@ def test_spans_find_what_in_finds_in_their_own_text() -> None:
     text = "甲甲甲丙丙乙"
     spans = Spans(Texts([text]), np.array([0]), np.array([0]), np.array([len(text)]))
     assert spans.together("甲甲", "乙").tolist() == [standing_together(text, "甲甲", "乙")] == [False]
+
+
+def test_definition_markers_are_tried_only_where_one_of_their_first_characters_follows() -> None:
+    rng = random.Random(7)
+    pieces = [
+        "效能",
+        "就是",
+        "就要",
+        "即",
+        "是指",
+        "指的是",
+        "也就是",
+        "是",
+        "，",
+        "：",
+        "”",
+        "。",
+        "也",
+        "乙",
+        " ",
+    ]
+    for _ in range(300):
+        texts = ["".join(rng.choices(pieces, k=rng.randint(0, 8))) for _ in range(rng.randint(1, 4))]
+        rows = np.arange(len(texts))
+        spans = Spans(
+            Texts(texts), rows, np.zeros(len(texts), dtype=np.int64), np.array([len(t) for t in texts])
+        )
+        for word in ("效能", "乙", "也"):
+            assert (
+                spans.followed(word, DEFINITION_MARKER_RE, MARKER_STARTS).tolist()
+                == spans.followed(word, DEFINITION_MARKER_RE).tolist()
+            ), (texts, word)
