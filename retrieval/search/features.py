@@ -209,10 +209,13 @@ class Texts:
 
     @cached_property
     def codes(self) -> np.ndarray:
-        """The code points of `joined`, and MARKER_REACH SEPARATORs after them: a word's next
-        character past a place where it matched so far is always one of them, and never matches;
-        so are the MARKER_REACH characters right after a word."""
+        """The code points of `joined` (16 bits each when they all fit), and MARKER_REACH
+        SEPARATORs after them: a word's next character past a place where it matched so far is
+        always one of them, and never matches; so are the MARKER_REACH characters after a word."""
         padded = self.joined + SEPARATOR * MARKER_REACH
+        encoded = padded.encode("utf-16-le")
+        if len(encoded) == 2 * len(padded):  # no surrogate pairs: a code unit a character
+            return np.frombuffer(encoded, dtype=np.uint16)
         return np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32)
 
     def text(self, row: int) -> str:

@@ -354,3 +354,13 @@ def test_definition_markers_are_tried_only_where_one_of_their_first_characters_f
                 spans.followed(word, DEFINITION_MARKER_RE, MARKER_STARTS).tolist()
                 == spans.followed(word, DEFINITION_MARKER_RE).tolist()
             ), (texts, word)
+
+
+def test_texts_with_characters_past_16_bits_are_searched_as_well() -> None:
+    texts = ["甲𠮷乙", "𠮷甲", "乙甲𠮷"]
+    whole = Texts(texts)
+    spans = Spans(whole, np.array([0, 1, 2]), np.array([1, 0, 1]), np.array([3, 2, 3]))
+    for word in ("𠮷", "甲𠮷", "𠮷乙", "乙", "甲"):
+        assert whole.has(word).tolist() == [word in text for text in texts], word
+        assert spans.has(word).tolist() == [word in t for t in ("𠮷乙", "𠮷甲", "甲𠮷")], word
+    assert Texts(["甲乙"]).has("𠮷").tolist() == [False]
