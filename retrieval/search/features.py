@@ -81,8 +81,6 @@ FEATURES = (
     "pairs",
 )
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
-# read from the text
-TEXT_FEATURES = ("window", "proximity", "definition", "heading", "focus", "commitment", "opening", "pairs")
 COVERAGE_FLOOR = 0.2  # under this coverage a candidate is no answer at any threshold tuning tries
 EXTRA_PER_DOCUMENT = 20  # best passages added as candidates from each named or best-matching document
 SEPARATOR = "\x00"  # between texts searched at once (a character no word holds)
@@ -447,7 +445,7 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
     named_here = (
         np.isin(passages.doc[mine], list(query.named)) if query.named else np.zeros(len(kept), dtype=bool)
     )
-    rows = np.zeros((len(kept), len(FEATURES)))
+    rows = values[kept]  # the kept candidates' rows, their text features still 0
     for word, (forms, _) in parts.items():
         says = np.zeros(len(kept), dtype=bool)
         for form in forms:
@@ -493,8 +491,7 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
         rows[holding, COLUMN["commitment"]] = [
             total * engine.commitments.weight(passage, query.stance) for passage in passages.at(mine[holding])
         ]
-    text_features = np.array([COLUMN[name] for name in TEXT_FEATURES])
-    values[np.ix_(kept, text_features)] = rows[:, text_features]
+    values[kept] = rows
     return Candidates(ids, values, coverage, written)
 
 
