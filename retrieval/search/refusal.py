@@ -33,6 +33,7 @@ with weights, bias and threshold in data/refusal.yaml, written by `speechbot tun
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -138,14 +139,23 @@ def question_features(
     """The refusal features (REFUSAL_FEATURES) of a question and its candidates; with
     `least_density`, `density` at the least it can be for the best paragraph's document (its
     words written nowhere else), without counting them."""
+    values, density = _features(engine, query, candidates)
+    if not least_density:
+        values[-1] = density()
+    return values
+
+
+def _features(engine: Corpus, query: Query, candidates: Candidates) -> tuple[np.ndarray, Callable[[], float]]:
+    """The refusal features with `density` at its least, and what counts it."""
     total = query.total_idf
     if not len(candidates.ids) or total <= 0:
-        return np.array([0.0, 1.0, 0.0, 0.0, 0.0])
+        return np.array([0.0, 1.0, 0.0, 0.0, 0.0]), lambda: 0.0
     first = best(candidates)
     start, end = engine.places.paragraph_start[first], engine.places.paragraph_end[first]
     doc = int(engine.passages.doc[first])
     paragraph = engine.folded.span(doc, int(start), int(end))
-    absent = single = times = 0.0
+    absent = single = 0.0
+    counted: list[str] = []  # the forms whose occurrences in the document make the density
 
     def in_corpus(text: str) -> bool:  # what a candidate's paragraph writes is in the corpus
         return text in candidates.written or engine.in_corpus(text)
@@ -157,11 +167,18 @@ def question_features(
             absent += query.idf[word] if in_dictionary(word) else 0.0
         elif len(word) == 1:
             single += query.idf[word]
-        elif not least_density and any(form in paragraph for form in forms):
-            times += sum(engine.folded.occurrences(doc, form) for form in forms)
+        elif any(form in paragraph for form in forms):
+            counted.extend(forms)
+    thousands = engine.folded.length(doc) / 1000
+
+    def density(times: float = 0.0) -> float:
+        return float(np.log((1 + times) / (1 + thousands)))
+
     coverage = float(candidates.coverage.max())
-    density = np.log((1 + times) / (1 + engine.folded.length(doc) / 1000))
-    return np.array([coverage, absent / total, single / total, untyped(engine, query, candidates), density])
+    values = np.array(
+        [coverage, absent / total, single / total, untyped(engine, query, candidates), density()]
+    )
+    return values, lambda: density(sum(engine.folded.occurrences(doc, form) for form in counted))
 
 
 def refuses(engine: Corpus, query: Query, candidates: Candidates) -> bool:
@@ -169,8 +186,8 @@ def refuses(engine: Corpus, query: Query, candidates: Candidates) -> bool:
     words in a long document takes a tenth of a millisecond: a question answered at the least
     density (more found raises it) is answered without."""
     model = default_refusal()
-    if model.weights.get("density", 0.0) >= 0 and not model.refuses(
-        question_features(engine, query, candidates, least_density=True)
-    ):
+    values, density = _features(engine, query, candidates)
+    if model.weights.get("density", 0.0) >= 0 and not model.refuses(values):
         return False
-    return model.refuses(question_features(engine, query, candidates))
+    values[-1] = density()
+    return model.refuses(values)
