@@ -206,12 +206,9 @@ class BM25Index:
     def holding(self, terms: Sequence[str], rows: np.ndarray) -> dict[int, list[str]]:
         """For each of the passages `rows`, the terms it holds (in the order of `terms`): `contains`
         for many passages, one search of each term's postings."""
-        ids = rows.astype(self.matrix.indices.dtype, copy=False)  # searched as they are, not widened
         held = np.zeros((len(terms), len(rows)), dtype=bool)
         for i, term in enumerate(terms):
-            column = self._column(term)[0]
-            if len(column):
-                held[i] = column.take(column.searchsorted(ids), mode="clip") == ids
+            held[i] = find_sorted(self._column(term)[0], rows)[1]
         return {
             row: [t for t, has in zip(terms, found, strict=True) if has]
             for row, found in zip(rows.tolist(), held.T.tolist(), strict=True)

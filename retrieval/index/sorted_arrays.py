@@ -10,6 +10,7 @@ def find_sorted(sorted_values: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarr
     that place; where it is not, the place is only somewhere in range)."""
     if not len(sorted_values):
         return np.zeros(len(wanted), dtype=np.intp), np.zeros(len(wanted), dtype=bool)
-    where = np.searchsorted(sorted_values, wanted.astype(sorted_values.dtype, copy=False))
+    needles = wanted.astype(sorted_values.dtype, copy=False)  # searched and compared as they are stored
+    where = sorted_values.searchsorted(needles)
     np.minimum(where, len(sorted_values) - 1, out=where)
-    return where, sorted_values[where] == wanted
+    return where, sorted_values[where] == needles

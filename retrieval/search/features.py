@@ -41,6 +41,7 @@ from retrieval.commitments.finding import CommitmentIndex
 from retrieval.corpus.document import Document
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.passages import DocumentPassages, PassageTable
+from retrieval.index.sorted_arrays import find_sorted
 from retrieval.index.substrings import FoldedTexts
 from retrieval.search.places import PassagePlaces
 from retrieval.search.question import (
@@ -342,9 +343,8 @@ def _any_of(codes: np.ndarray, after: np.ndarray, characters: str) -> np.ndarray
     """For each place in `after`, whether one of `characters` is among the MARKER_REACH code
     points from it on."""
     wanted = np.array(sorted(map(ord, characters)), dtype=codes.dtype)
-    near = codes[after[:, None] + np.arange(MARKER_REACH)]
-    at = np.minimum(np.searchsorted(wanted, near), len(wanted) - 1)
-    return (wanted[at] == near).any(axis=1)
+    found = find_sorted(wanted, codes[after[:, None] + np.arange(MARKER_REACH)])[1]
+    return np.any(found, axis=1)
 
 
 def containing(texts: list[str], words: Sequence[str]) -> np.ndarray:
