@@ -46,6 +46,8 @@ from retrieval.index.substrings import FoldedTexts
 from retrieval.search.places import PassagePlaces
 from retrieval.search.question import (
     DEFINITION_MARKER_RE,
+    MARKER_REACH,
+    MARKER_STARTS,
     PROXIMITY_GAP,
     defines,
     question_phrases,
@@ -85,10 +87,6 @@ COLUMN = {name: i for i, name in enumerate(FEATURES)}
 COVERAGE_FLOOR = 0.2  # under this coverage a candidate is no answer at any threshold tuning tries
 EXTRA_PER_DOCUMENT = 20  # best passages added as candidates from each named or best-matching document
 SEPARATOR = "\x00"  # between texts searched at once (a character no word holds)
-# A definition marker (question.DEFINITION_MARKERS) has one of these characters within its
-# first MARKER_REACH: a word's places without one right after it are never followed by one.
-MARKER_STARTS = "是就即指也"
-MARKER_REACH = 3
 BEST_DOCUMENTS = 5  # documents (by whole-document BM25) whose best passages join the candidates
 
 
@@ -469,7 +467,7 @@ def candidate_features(engine: SearchEngine, query: Query, ids: np.ndarray, bm25
         )
     heading = engine.places.heading[mine]
     headings = np.unique(heading)
-    titles = [engine.places.headings[heading] for heading in headings.tolist()]
+    titles = [engine.places.headings[i] for i in headings.tolist()]
     heading_idf = containing(titles, query.terms) @ np.array([idf[t] for t in query.terms], dtype=np.float64)
     rows[:, COLUMN["heading"]] = heading_idf[np.searchsorted(headings, heading)]
     for word in query.focus:

@@ -16,6 +16,10 @@ from retrieval.text.wordlists import speech_word
 PROXIMITY_GAP = 2  # characters allowed between two words that "stand together" in a passage
 # What follows a phrase that a sentence defines or explains: 聚焦，就是… / “三专”。即… / 是指…
 DEFINITION_MARKERS = r"(?:[”’」』\"')）]?[，,：:。]?(?:就是|就要|即|是指|指的是|也就是)|是)"
+# A definition marker has one of these characters within its first MARKER_REACH (a closing quote
+# and a punctuation mark may come first): a place with none of them right after it is never followed by one.
+MARKER_STARTS = "是就即指也"
+MARKER_REACH = 3
 # A question about one part of a speech: 第三部分讲了什么, 第二个方面, 开场白, 结束语
 PART_QUESTION_RE = re.compile(
     r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:个)?(?:部分|方面)|(开场白|开头)|(结束语|结尾)"

@@ -17,7 +17,6 @@ from retrieval.search.features import (
     COLUMN,
     COVERAGE_FLOOR,
     FEATURES,
-    MARKER_STARTS,
     Candidates,
     Query,
     Spans,
@@ -25,7 +24,13 @@ from retrieval.search.features import (
     character_pairs,
     containing,
 )
-from retrieval.search.question import DEFINITION_MARKER_RE, defines, question_phrases, standing_together
+from retrieval.search.question import (
+    DEFINITION_MARKER_RE,
+    MARKER_STARTS,
+    defines,
+    question_phrases,
+    standing_together,
+)
 from retrieval.search.scoring import Weights, default_weights, score_parts, scores
 
 FILLER = (
